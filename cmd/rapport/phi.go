@@ -2,9 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 )
 
 func runPhi(ctx context.Context, e *env, args []string) error {
-	return errors.New("phi: not implemented yet")
+	if len(args) == 0 {
+		return fmt.Errorf("phi: want a sub-command: scan, redact, eval, check-reply, disclosure")
+	}
+	switch args[0] {
+	case "check-reply":
+		return runPhiCheckReply(ctx, e, args[1:])
+	case "disclosure":
+		return runPhiDisclosure(ctx, e, args[1:])
+	}
+	return fmt.Errorf("phi: unknown sub-command %q", args[0])
 }
