@@ -1,0 +1,274 @@
+package phi
+
+import "strings"
+
+// Name evidence for one word.
+const (
+	nameNone   = 0
+	nameWeak   = 1 // only joins a chain that has strong evidence
+	nameStrong = 2
+)
+
+// sentenceStart reports whether word i begins a sentence, a line or a
+// quotation, where capitalisation says nothing.
+func (sc *scanner) sentenceStart(i int) bool {
+	if i == 0 || sc.toks[i].nl {
+		return true
+	}
+	p := sc.toks[i-1]
+	if p.kind != kPunct {
+		return false
+	}
+	switch sc.text[p.s] {
+	case '.', '!', '?', ':', ';', '"', '(', '[', '*', '-', '>', '#', '|', '/':
+		// "Dr. Smith": a title's full stop does not start a sentence.
+		if sc.text[p.s] == '.' && i >= 2 && sc.toks[i-2].kind == kWord && sc.toks[i-2].lx&fTitle != 0 {
+			return false
+		}
+		return true
+	}
+	w := sc.word(i - 1)
+	return w == "“" || w == "¿" || w == "¡" || w == "•" || w == "—" || w == "–"
+}
+
+// cue reports whether word i follows a title, a relation or a naming word:
+// "Dr. Ortiz", "my son Jack", "patient Smith", "named Rubija", "name is Ana".
+func (sc *scanner) cue(i int) bool {
+	p := sc.prevWord(i, 2)
+	if p < 0 {
+		return false
+	}
+	lx := sc.toks[p].lx
+	if lx&fTitle != 0 && (sc.toks[p].shape&shCap != 0 || sc.isPunct(p+1, '.')) {
+		return true
+	}
+	if lx&fNameCue != 0 && p == i-1 {
+		return true
+	}
+	switch sc.lower(p) {
+	case "is", "was", "es", "soy", "am", "llamo", "llama", "called":
+		if q := sc.prevWord(p, 0); q >= 0 {
+			switch sc.lower(q) {
+			case "name", "nombre", "me", "se", "i", "names":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// evidence grades word i as a part of a person's name.
+func (sc *scanner) evidence(i int) int {
+	t := sc.toks[i]
+	if t.kind != kWord || t.used {
+		return nameNone
+	}
+	lx := t.lx
+	n := t.e - t.s
+	if lx&(fStop|fRegion|fMonth|fWeekday|fHoliday|fCareSite|fStreetPre|fUnit) != 0 && lx&fNameList == 0 {
+		return nameNone
+	}
+	if lx&(fStop|fRegion) != 0 || lx&fMonth != 0 && lx&fMonthAmb == 0 || lx&fWeekday != 0 {
+		return nameNone
+	}
+	cap := t.shape&shCap != 0
+	all := t.shape&shAll != 0
+	dict := lx&fDict != 0 || sc.inflected(i)
+	names := lx&fNameList != 0
+	if all && n > 1 {
+		// Upper-case words are acronyms more often than names, unless the
+		// words around them are not shouted too.
+		if !dict && !sc.shouting(i) && (n >= 5 && vowels(sc.word(i)) >= 2 || names && n >= 3) {
+			if sc.sentenceStart(i) && !names {
+				return nameWeak
+			}
+			return nameStrong
+		}
+		if names && !dict && n > 3 {
+			return nameWeak
+		}
+		return nameNone
+	}
+	if cap {
+		if n == 1 {
+			return nameNone
+		}
+		if sc.cue(i) && lx&fTitle == 0 {
+			return nameStrong
+		}
+		start := sc.sentenceStart(i)
+		switch {
+		case !dict && !start:
+			return nameStrong
+		case !dict && names:
+			return nameStrong
+		case lx&fFirst != 0 && lx&fCommon == 0 && !start:
+			return nameStrong
+		case names, !dict:
+			return nameWeak
+		case lx&(fCommon|fEnglish) == 0 && !start:
+			return nameWeak // Spanish words are Spanish surnames in English text
+		}
+		return nameNone
+	}
+	// Lower-case social text: a known given name that is no word.
+	if lx&(fFirst|fPeople) != 0 && !dict && n >= 3 && lx&fLast == 0 || lx&fFirst != 0 && !dict && n >= 4 {
+		return nameStrong
+	}
+	return nameNone
+}
+
+// particle reports whether word i joins two parts of a name: "de", "van".
+func (sc *scanner) particle(i int) bool {
+	if sc.toks[i].kind != kWord {
+		return false
+	}
+	switch sc.lower(i) {
+	case "de", "del", "la", "las", "los", "van", "von", "der", "den", "da", "di", "du", "le", "y", "i", "bin", "ibn", "al", "el", "dos", "das", "ter", "ten":
+		return true
+	}
+	return false
+}
+
+// names finds person names: chains of capitalised words with at least one
+// strong sign, joined over initials, particles and hyphens.
+func (sc *scanner) names() {
+	ev := make([]int8, len(sc.toks))
+	for i := range sc.toks {
+		if sc.toks[i].kind == kWord {
+			ev[i] = int8(sc.evidence(i))
+		}
+	}
+	for i := 0; i < len(sc.toks); i++ {
+		if ev[i] == nameNone {
+			continue
+		}
+		a, b := i, i
+		strong := ev[i] == nameStrong
+		listed := sc.toks[i].lx&fNameList != 0
+		count := 1
+		k := i + 1
+		for k < len(sc.toks) {
+			n := sc.toks[k]
+			if n.nl || n.used {
+				break
+			}
+			switch {
+			case n.kind == kWord && ev[k] != nameNone:
+				if ev[k] == nameStrong {
+					strong = true
+				}
+				listed = listed || n.lx&fNameList != 0
+				b = k
+				count++
+				k++
+				continue
+			case n.kind == kWord && n.shape&shCap != 0 && n.e-n.s == 1:
+				// An initial: "John F. Kennedy", "Szabina J Gelencsér".
+				m := k + 1
+				if sc.isPunct(m, '.') && sc.tight(m) {
+					m++
+				}
+				if m < len(sc.toks) && ev[m] != nameNone && !sc.toks[m].nl {
+					k = m
+					continue
+				}
+			case n.kind == kWord && sc.particle(k) && k+1 < len(sc.toks) && ev[k+1] != nameNone && sc.toks[k+1].shape&shCap != 0:
+				k++
+				continue
+			case n.kind == kPunct && (sc.text[n.s] == '-' || sc.text[n.s] == '\'') && sc.tight(k) && k+1 < len(sc.toks) && sc.tight(k+1) && sc.toks[k+1].kind == kWord && sc.toks[k+1].shape&shCap != 0:
+				if ev[k+1] == nameNone {
+					ev[k+1] = nameWeak
+				}
+				k++
+				continue
+			}
+			break
+		}
+		i = b
+		if !strong && !(count >= 2 && listed && sc.toks[a].shape&shCap != 0) {
+			continue
+		}
+		// A chain of dictionary words in title case is a heading, not a name.
+		if count >= 2 && !strong && sc.allDict(a, b) && !sc.allNames(a, b) {
+			continue
+		}
+		typ := Name
+		if p := sc.prevWord(a, 0); p >= 0 && sc.toks[p].lx&fPlacePrep != 0 && sc.toks[p].lx&fNameCue == 0 && !sc.cue(a) {
+			switch sc.lower(p) {
+			case "in", "near", "en", "outside", "around":
+				typ = Location
+			}
+		}
+		conf := float32(0.6)
+		if strong {
+			conf = 0.8
+		}
+		sc.mark(a, b, typ, conf)
+	}
+}
+
+func (sc *scanner) allDict(a, b int) bool {
+	for k := a; k <= b; k++ {
+		if sc.toks[k].kind == kWord && sc.toks[k].lx&fDict == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (sc *scanner) allNames(a, b int) bool {
+	for k := a; k <= b; k++ {
+		if sc.toks[k].kind == kWord && sc.toks[k].e-sc.toks[k].s > 1 && sc.toks[k].lx&fNameList == 0 && !sc.particle(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// shouting reports whether the words next to i are upper case as well.
+func (sc *scanner) shouting(i int) bool {
+	for _, k := range [2]int{sc.prevWord(i, 3), sc.nextWord(i, 3)} {
+		if k >= 0 && sc.toks[k].shape&shAll != 0 && sc.toks[k].lx&fStop == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func vowels(w string) int {
+	n := 0
+	for _, r := range strings.ToLower(w) {
+		switch r {
+		case 'a', 'e', 'i', 'o', 'u', 'y', 'á', 'é', 'í', 'ó', 'ú', 'α', 'ε', 'η', 'ι', 'ο', 'υ', 'ω':
+			n++
+		}
+	}
+	return n
+}
+
+// inflected reports whether word i is an inflected form of a dictionary
+// word: the Spanish list holds lemmas only ("urgencia", "presentar"), so
+// plurals, feminine forms and common verb endings are undone here. It is
+// called only for words the lexicon does not know.
+func (sc *scanner) inflected(i int) bool {
+	t := sc.toks[i]
+	if t.lx != 0 || t.e-t.s < 4 {
+		return false
+	}
+	w := sc.lower(i)
+	try := func(s string) bool { return sc.lex[s]&fDict != 0 }
+	for _, suf := range [...]struct{ cut, add string }{
+		{"s", ""}, {"es", ""}, {"as", "o"}, {"a", "o"}, {"os", "o"},
+		{"a", "ar"}, {"an", "ar"}, {"ó", "ar"}, {"ado", "ar"}, {"ada", "ar"}, {"ados", "ar"}, {"adas", "ar"}, {"aba", "ar"}, {"aron", "ar"},
+		{"e", "er"}, {"en", "er"}, {"ió", "er"}, {"ido", "er"}, {"ida", "er"}, {"idos", "er"}, {"ía", "er"}, {"ieron", "er"},
+		{"e", "ir"}, {"en", "ir"}, {"ió", "ir"}, {"ido", "ir"}, {"ida", "ir"}, {"ía", "ir"}, {"ieron", "ir"},
+		{"ción", "r"}, {"ciones", "ción"}, {"ales", "al"}, {"icos", "ico"}, {"icas", "ico"}, {"ica", "ico"},
+		{"ed", ""}, {"ed", "e"}, {"ing", ""}, {"ing", "e"}, {"ly", ""}, {"ies", "y"},
+	} {
+		if strings.HasSuffix(w, suf.cut) && try(w[:len(w)-len(suf.cut)]+suf.add) {
+			return true
+		}
+	}
+	return false
+}
