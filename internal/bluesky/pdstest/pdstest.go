@@ -484,3 +484,19 @@ func (n *Network) call(ctx context.Context, method, nsid, auth string, q url.Val
 	}
 	return nil
 }
+
+// CreateRecord writes a record to the account's repository with the
+// harness's own session (com.atproto.repo.createRecord), for setting up what
+// the code under test reads: profiles, follows, posts by third parties.
+func (n *Network) CreateRecord(ctx context.Context, a Account, collection string, record any) (uri, cid string, err error) {
+	var out struct {
+		URI string `json:"uri"`
+		CID string `json:"cid"`
+	}
+	body := map[string]any{"repo": a.DID, "collection": collection, "record": record}
+	if collection == "app.bsky.actor.profile" {
+		body["rkey"] = "self" // the profile's one record key
+	}
+	err = n.call(ctx, http.MethodPost, "com.atproto.repo.createRecord", "Bearer "+a.AccessJWT, nil, body, &out)
+	return out.URI, out.CID, err
+}
