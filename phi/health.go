@@ -1,0 +1,758 @@
+package phi
+
+import "strings"
+
+// The health-term lexicons of the reply guard and the disclosure check.
+// They were written for Rapport by its contributors from general medical
+// vocabulary (no third-party list was copied), so they carry the project's
+// licence. They are deliberately short: the guard decides on clauses, and a
+// term only matters next to a second-person, first-person or relative
+// reference. Terms are lower case, one per line; a line may hold several
+// words ("flu shot"), matched as a token sequence. A trailing "s" or "es" on
+// the last word of a text token is also accepted, so plurals need no entry.
+
+// healthClass is a bit set: one term may belong to several classes.
+type healthClass uint32
+
+const (
+	hDiagnosis  healthClass = 1 << iota // conditions, symptoms, diagnoses
+	hProcedure                          // procedures, tests, treatments
+	hMedication                         // drugs and drug classes
+	hResult                             // results, readings, reports
+	hSpecialty                          // departments, units, specialties, care sites
+	hProvider                           // clinicians and care teams
+	hCareEvent                          // visits, stays and other care encounters
+	hRecord                             // charts, records, files
+	hBilling                            // insurance, bills, cost
+	hBodyPart                           // body parts
+	hRecovery                           // healing, recovering, feeling better
+	hPreventive                         // services announced to everyone (flu shot)
+	hRelative                           // family members and other people close to the poster
+	hSensitive                          // specialties whose mere mention reveals a condition
+	hSelfState                          // predicates that describe the speaker (pregnant, sober)
+)
+
+const lexDiagnosis = `
+diabetes
+diabetic
+prediabetes
+cancer
+tumor
+tumour
+leukemia
+lymphoma
+melanoma
+carcinoma
+breast cancer
+stage
+depression
+depressed
+anxiety
+panic attack
+bipolar
+bipolar disorder
+schizophrenia
+ptsd
+ocd
+adhd
+autism
+dementia
+alzheimer
+eating disorder
+anorexia
+bulimia
+addiction
+alcoholism
+overdose
+overdosed
+substance use
+opioid use disorder
+hiv
+aids
+hepatitis
+std
+sti
+covid
+long covid
+flu
+influenza
+strep
+strep throat
+pneumonia
+sepsis
+uti
+infection
+ear infection
+asthma
+copd
+allergy
+allergic
+allergic reaction
+stroke
+heart attack
+heart failure
+hypertension
+high blood pressure
+arrhythmia
+seizure
+epilepsy
+migraine
+concussion
+fracture
+broken
+sprain
+sprained
+torn
+lupus
+fibromyalgia
+arthritis
+endometriosis
+cyst
+ovarian cyst
+pcos
+infertility
+miscarriage
+pregnancy
+pregnant
+preeclampsia
+gestational diabetes
+obesity
+kidney disease
+kidney failure
+cavity
+cavities
+decay
+gum disease
+gingivitis
+abscess
+injury
+injured
+accident
+wound
+pain
+chronic pain
+back pain
+chest pain
+symptom
+condition
+illness
+disease
+disorder
+diagnosis
+prognosis
+cleft palate
+mental illness
+suicidal
+self-harm
+`
+
+const lexProcedure = `
+surgery
+operation
+procedure
+c-section
+cesarean
+delivery
+labor
+birth
+knee replacement
+hip replacement
+replacement
+bypass
+transplant
+kidney transplant
+appendectomy
+tonsillectomy
+hysterectomy
+mastectomy
+colonoscopy
+endoscopy
+biopsy
+mri
+ct scan
+ct
+cat scan
+x-ray
+xray
+ultrasound
+mammogram
+screening
+scan
+blood test
+blood work
+lab work
+labs
+flu test
+strep test
+covid test
+test
+chemo
+chemotherapy
+radiation
+infusion
+dialysis
+physical therapy
+therapy
+counseling
+rehab
+rehabilitation
+stitches
+sutures
+cast
+root canal
+filling
+crown
+crowns
+extraction
+implant
+veneers
+bonding
+denture
+dentures
+cleaning
+braces
+ivf
+abortion
+vaccine
+vaccines
+vaccination
+shot
+shots
+flu shot
+booster
+immunization
+physical
+sports physical
+checkup
+check-up
+exam
+prenatal
+treatment
+treatment plan
+intake
+admission
+hospitalization
+observation
+`
+
+const lexMedication = `
+medication
+medicine
+meds
+prescription
+refill
+dose
+insulin
+metformin
+ozempic
+lisinopril
+oxycodone
+opioid
+opioids
+adderall
+zoloft
+prozac
+xanax
+antibiotic
+antibiotics
+penicillin
+amoxicillin
+antidepressant
+painkiller
+painkillers
+steroid
+steroids
+birth control
+methadone
+suboxone
+inhaler
+`
+
+const lexResult = `
+result
+results
+test results
+lab results
+a1c
+reading
+blood pressure reading
+pathology report
+report
+levels
+white blood cell count
+count
+x-rays
+blood sample
+sample
+`
+
+const lexSpecialty = `
+er
+emergency room
+emergency department
+ed
+urgent care
+walk-in clinic
+icu
+nicu
+picu
+ortho
+orthopedics
+cardiology
+oncology
+neurology
+pediatrics
+pediatric
+psychiatry
+psych unit
+psych ward
+behavioral health
+mental health unit
+maternity
+labor and delivery
+l&d
+ob
+obgyn
+ob-gyn
+infectious disease
+hiv clinic
+addiction medicine
+detox
+fertility clinic
+memory clinic
+hospice
+trauma team
+5 west
+4 west
+4th floor
+floor
+lab
+surgery center
+outpatient surgery center
+cancer center
+room
+ward
+unit
+`
+
+const lexSensitive = `
+oncology
+cancer center
+psychiatry
+psych unit
+psych ward
+behavioral health
+mental health
+hiv
+hiv clinic
+infectious disease
+addiction medicine
+detox
+rehab
+fertility clinic
+ivf
+abortion
+std
+sti
+methadone
+suboxone
+chemo
+chemotherapy
+radiation
+dialysis
+hospice
+obgyn
+ob-gyn
+prenatal
+colonoscopy
+mammogram
+biopsy
+`
+
+const lexProvider = `
+doctor
+doc
+physician
+surgeon
+nurse
+nurses
+provider
+care team
+pa
+np
+nurse practitioner
+therapist
+counselor
+psychiatrist
+psychologist
+dentist
+hygienist
+oncologist
+cardiologist
+neurologist
+pediatrician
+obstetrician
+midwife
+midwives
+pharmacist
+specialist
+anesthesiologist
+radiologist
+physical therapist
+`
+
+const lexCareEvent = `
+visit
+appointment
+appt
+stay
+admission
+discharge
+follow-up
+followup
+follow up
+consultation
+session
+sessions
+checkup
+check-up
+cleaning
+care
+treatment
+hospitalization
+case
+referral
+`
+
+const lexRecord = `
+chart
+record
+records
+file
+medical record
+medical records
+history
+paperwork
+intake forms
+forms
+wristband
+mrn
+`
+
+const lexBilling = `
+bill
+bills
+billed
+billing
+invoice
+statement
+balance
+charge
+charges
+charged
+copay
+co-pay
+deductible
+insurance
+insurer
+coverage
+covered
+claim
+medicaid
+medicare
+payment plan
+collections
+out-of-pocket
+premium
+cost
+price
+plan
+blue cross
+blue cross blue shield
+aetna
+cigna
+humana
+unitedhealthcare
+united healthcare
+kaiser
+anthem
+delta dental
+prior authorization
+account
+`
+
+const lexBodyPart = `
+knee
+knees
+hip
+hips
+back
+shoulder
+ankle
+wrist
+hand
+arm
+leg
+foot
+feet
+neck
+head
+forehead
+heart
+lung
+lungs
+kidney
+liver
+gallbladder
+stomach
+skin
+tooth
+teeth
+molar
+gums
+smile
+mouth
+throat
+tonsils
+eye
+eyes
+ear
+ears
+blood pressure
+blood sugar
+weight
+`
+
+const lexRecovery = `
+healing
+heal
+heals
+healed
+recovering
+recovery
+recovers
+recovered
+feeling better
+feel better
+getting better
+doing better
+under control
+improved
+improving
+clears up
+cleared up
+went well
+went smoothly
+post-op
+`
+
+const lexPreventive = `
+flu shot
+flu shots
+vaccine
+vaccines
+vaccination
+vaccinated
+shot
+shots
+booster
+immunization
+screening
+screenings
+mammogram
+mammograms
+screening mammogram
+physical
+physicals
+sports physical
+checkup
+check-up
+cleaning
+exam
+appointment
+first visit
+visit
+blood drive
+health fair
+covid testing
+`
+
+const lexRelative = `
+mom
+mother
+mum
+dad
+father
+son
+daughter
+husband
+wife
+partner
+boyfriend
+girlfriend
+fiance
+child
+children
+kid
+kids
+baby
+babies
+twins
+toddler
+teen
+teenager
+brother
+sister
+grandma
+grandmother
+grandpa
+grandfather
+grandparent
+aunt
+uncle
+niece
+nephew
+cousin
+friend
+neighbor
+neighbour
+family member
+loved one
+stepson
+stepdaughter
+`
+
+const lexSelfState = `
+pregnant
+sober
+post-op
+`
+
+// healthLex maps token sequences to classes. It is built once per Guard and
+// only read afterwards, so a Guard may be shared between goroutines.
+type healthLex struct {
+	// byFirst maps the first word of a term to the terms starting with it,
+	// longest first.
+	byFirst map[string][]healthTerm
+}
+
+type healthTerm struct {
+	words []string
+	class healthClass
+}
+
+func newHealthLex() *healthLex {
+	lx := &healthLex{byFirst: make(map[string][]healthTerm)}
+	for _, l := range []struct {
+		list  string
+		class healthClass
+	}{
+		{lexDiagnosis, hDiagnosis},
+		{lexProcedure, hProcedure},
+		{lexMedication, hMedication},
+		{lexResult, hResult},
+		{lexSpecialty, hSpecialty},
+		{lexSensitive, hSensitive},
+		{lexProvider, hProvider},
+		{lexCareEvent, hCareEvent},
+		{lexRecord, hRecord},
+		{lexBilling, hBilling},
+		{lexBodyPart, hBodyPart},
+		{lexRecovery, hRecovery},
+		{lexPreventive, hPreventive},
+		{lexRelative, hRelative},
+		{lexSelfState, hSelfState},
+	} {
+		for _, line := range strings.Split(l.list, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			lx.add(strings.Fields(line), l.class)
+		}
+	}
+	for k, ts := range lx.byFirst {
+		// Longest first, so that "flu shot" wins over "flu".
+		for i := 1; i < len(ts); i++ {
+			for j := i; j > 0 && len(ts[j].words) > len(ts[j-1].words); j-- {
+				ts[j], ts[j-1] = ts[j-1], ts[j]
+			}
+		}
+		lx.byFirst[k] = ts
+	}
+	return lx
+}
+
+func (lx *healthLex) add(words []string, c healthClass) {
+	ts := lx.byFirst[words[0]]
+	for i := range ts {
+		if equalWords(ts[i].words, words) {
+			ts[i].class |= c
+			return
+		}
+	}
+	lx.byFirst[words[0]] = append(ts, healthTerm{words: words, class: c})
+}
+
+func equalWords(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// match returns the classes and length in tokens of the longest term that
+// starts at toks[i], or 0, 0.
+func (lx *healthLex) match(toks []gtok, i int) (healthClass, int) {
+	for _, cand := range lx.lookup(toks[i].norm) {
+		if i+len(cand.words) > len(toks) {
+			continue
+		}
+		ok := true
+		for j, w := range cand.words {
+			t := toks[i+j]
+			if t.sentEnd && j < len(cand.words)-1 {
+				ok = false
+				break
+			}
+			if !wordMatches(t.norm, w, j == len(cand.words)-1) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return cand.class, len(cand.words)
+		}
+	}
+	return 0, 0
+}
+
+func (lx *healthLex) lookup(w string) []healthTerm {
+	if ts, ok := lx.byFirst[w]; ok {
+		return ts
+	}
+	if s, ok := strings.CutSuffix(w, "es"); ok {
+		if ts, ok := lx.byFirst[s]; ok {
+			return ts
+		}
+	}
+	if s, ok := strings.CutSuffix(w, "s"); ok {
+		return lx.byFirst[s]
+	}
+	return nil
+}
+
+func wordMatches(tok, w string, last bool) bool {
+	if tok == w {
+		return true
+	}
+	if !last {
+		return false
+	}
+	return tok == w+"s" || tok == w+"es"
+}
