@@ -15,8 +15,8 @@ type fitCase struct {
 
 func fitCases() []fitCase {
 	return []fitCase{
-		{"default-five-segments", DefaultPopulation(), 2500, 11},
-		{"random-four-classes", RandomPopulation(4, 24, 5), 1500, 23},
+		{"default-five-segments", DefaultPopulation(), 2000, 11},
+		{"random-four-classes", RandomPopulation(4, 24, 5), 1200, 23},
 	}
 }
 
@@ -24,7 +24,7 @@ func TestFitAutoFindsTrueKAndRecoversClasses(t *testing.T) {
 	for _, tc := range fitCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			rs, truth := Simulate(tc.pop, tc.n, tc.seed)
-			m, err := Fit(context.Background(), rs, FitOptions{Seed: tc.seed, KMax: 7, Bootstraps: 3, StabilityRows: 1500})
+			m, err := Fit(context.Background(), rs, FitOptions{Seed: tc.seed, KMax: 6, Starts: 4, Bootstraps: 2, StabilityRows: 800})
 			if err != nil {
 				t.Fatalf("Fit: %v", err)
 			}
