@@ -1,0 +1,43 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Dialect is what an adapter tells the store about its database.
+type Dialect struct {
+	// Name is "sqlite" or "postgres", for messages.
+	Name string
+	// Numbered placeholders: rewrite `?` as $1, $2…
+	Numbered bool
+	// ForUpdate is appended to a SELECT that must lock the rows it reads
+	// until the transaction ends (" FOR UPDATE"); empty where the database
+	// has a single writer.
+	ForUpdate string
+	// MaxParams is the most bind parameters one statement may carry.
+	MaxParams int
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(error) bool
+}
+
+// rebind rewrites `?` placeholders for the dialect. The store's SQL never has
+// `?` inside string literals.
+func (d Dialect) rebind(q string) string {
+	if !d.Numbered {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
