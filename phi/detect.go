@@ -18,7 +18,7 @@ type scanner struct {
 	text  string
 	toks  []token
 	cands []cand
-	lex   map[string]uint32
+	lex   *lex
 }
 
 func (sc *scanner) word(i int) string { return sc.text[sc.toks[i].s:sc.toks[i].e] }

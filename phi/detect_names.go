@@ -21,8 +21,9 @@ func (sc *scanner) sentenceStart(i int) bool {
 	}
 	switch sc.text[p.s] {
 	case '.', '!', '?', ':', ';', '"', '(', '[', '*', '-', '>', '#', '|', '/':
-		// "Dr. Smith": a title's full stop does not start a sentence.
-		if sc.text[p.s] == '.' && i >= 2 && sc.toks[i-2].kind == kWord && sc.toks[i-2].lx&fTitle != 0 {
+		// "Dr. Smith", "Hanne I. Kreutzmann": the full stop of a title or
+		// an initial does not start a sentence.
+		if sc.text[p.s] == '.' && i >= 2 && sc.toks[i-2].kind == kWord && (sc.toks[i-2].lx&fTitle != 0 || sc.toks[i-2].e-sc.toks[i-2].s == 1 && sc.toks[i-2].shape&shCap != 0) {
 			return false
 		}
 		return true
@@ -46,6 +47,10 @@ func (sc *scanner) cue(i int) bool {
 		return true
 	}
 	switch sc.lower(p) {
+	case "him", "her", "them", "it":
+		if q := sc.prevWord(p, 0); q >= 0 && (sc.lower(q) == "named" || sc.lower(q) == "called") {
+			return true
+		}
 	case "is", "was", "es", "soy", "am", "llamo", "llama", "called":
 		if q := sc.prevWord(p, 0); q >= 0 {
 			switch sc.lower(q) {
@@ -71,9 +76,15 @@ func (sc *scanner) evidence(i int) int {
 	if lx&(fStop|fRegion) != 0 || lx&fMonth != 0 && lx&fMonthAmb == 0 || lx&fWeekday != 0 {
 		return nameNone
 	}
-	cap := t.shape&shCap != 0
 	all := t.shape&shAll != 0
-	dict := lx&fDict != 0 || sc.inflected(i)
+	if i > 0 && sc.tight(i) && (sc.isPunct(i-1, '@') || sc.isPunct(i-1, '#')) {
+		return nameNone // handles and hashtags are chosen public names
+	}
+	cap := t.shape&shCap != 0
+	if cap && n > 2 && t.shape&shAll == 0 && camel(sc.word(i)) {
+		return nameNone // GoFundMe, MVPs, iPhone
+	}
+	dict := lx&fDict != 0 || cap && sc.inflected(i)
 	names := lx&fNameList != 0
 	if all && n > 1 {
 		// Upper-case words are acronyms more often than names, unless the
@@ -104,15 +115,30 @@ func (sc *scanner) evidence(i int) int {
 			return nameStrong
 		case lx&fFirst != 0 && lx&fCommon == 0 && !start:
 			return nameStrong
+		case !dict && n >= 4:
+			return nameStrong // an unknown capitalised word opening a sentence
 		case names, !dict:
 			return nameWeak
 		case lx&(fCommon|fEnglish) == 0 && !start:
+			if p := sc.prevWord(i, 0); p >= 0 && sc.toks[p].lx&fPlacePrep != 0 {
+				return nameStrong // "in Fresno"
+			}
 			return nameWeak // Spanish words are Spanish surnames in English text
+		case lx&fCommon == 0 && !start:
+			if p := sc.prevWord(i, 0); p >= 0 && (sc.lower(p) == "in" || sc.lower(p) == "near") {
+				return nameStrong // "in Newton"
+			}
 		}
 		return nameNone
 	}
+	// Lower-case social text: "my son jayden", "dr patel".
+	if lx&fCommon == 0 && n >= 3 {
+		if p := sc.prevWord(i, 1); p >= 0 && !dict && lowerCue(sc.lower(p)) {
+			return nameStrong
+		}
+	}
 	// Lower-case social text: a known given name that is no word.
-	if lx&(fFirst|fPeople) != 0 && !dict && n >= 3 && lx&fLast == 0 || lx&fFirst != 0 && !dict && n >= 4 {
+	if lx&(fFirst|fPeople) != 0 && !dict && n >= 3 && lx&fLast == 0 || lx&fFirst != 0 && !dict && n >= 3 {
 		return nameStrong
 	}
 	return nameNone
@@ -154,6 +180,10 @@ func (sc *scanner) names() {
 				break
 			}
 			switch {
+			case n.kind == kWord && ev[k] == nameNone && n.shape&shLower != 0 && sc.toks[b].shape&shLower != 0 && ev[b] == nameStrong && n.lx&fDict == 0 && n.e-n.s >= 3 && b == k-1:
+				// "patricia desrosiers": an unknown word after a lower-case given name.
+				ev[k] = nameWeak
+				continue
 			case n.kind == kWord && ev[k] != nameNone:
 				if ev[k] == nameStrong {
 					strong = true
@@ -194,6 +224,9 @@ func (sc *scanner) names() {
 			continue
 		}
 		typ := Name
+		if !strong && !listed {
+			continue
+		}
 		if p := sc.prevWord(a, 0); p >= 0 && sc.toks[p].lx&fPlacePrep != 0 && sc.toks[p].lx&fNameCue == 0 && !sc.cue(a) {
 			switch sc.lower(p) {
 			case "in", "near", "en", "outside", "around":
@@ -205,6 +238,24 @@ func (sc *scanner) names() {
 			conf = 0.8
 		}
 		sc.mark(a, b, typ, conf)
+		// Lists of names: "Monjeau, Graves and Reed", "Usamov and Bowers".
+		for typ == Name {
+			k := b + 1
+			if !(sc.isPunct(k, ',') || sc.isPunct(k, '&') || k < len(sc.toks) && sc.toks[k].kind == kWord && (sc.lower(k) == "and" || sc.lower(k) == "y")) {
+				break
+			}
+			k++
+			if k < len(sc.toks) && sc.toks[k].kind == kWord && (sc.lower(k) == "and" || sc.lower(k) == "y") {
+				k++
+			}
+			if k >= len(sc.toks) || sc.toks[k].nl || ev[k] == nameNone || sc.toks[k].shape&shCap == 0 || sc.toks[k].lx&fNameList == 0 && ev[k] != nameStrong {
+				break
+			}
+			sc.mark(k, k, Name, 0.6)
+			ev[k] = nameNone
+			b = k
+		}
+		i = b
 	}
 }
 
@@ -257,7 +308,7 @@ func (sc *scanner) inflected(i int) bool {
 		return false
 	}
 	w := sc.lower(i)
-	try := func(s string) bool { return sc.lex[s]&fDict != 0 }
+	try := func(s string) bool { return sc.lex.lookup(s)&fDict != 0 }
 	for _, suf := range [...]struct{ cut, add string }{
 		{"s", ""}, {"es", ""}, {"as", "o"}, {"a", "o"}, {"os", "o"},
 		{"a", "ar"}, {"an", "ar"}, {"ó", "ar"}, {"ado", "ar"}, {"ada", "ar"}, {"ados", "ar"}, {"adas", "ar"}, {"aba", "ar"}, {"aron", "ar"},
@@ -269,6 +320,39 @@ func (sc *scanner) inflected(i int) bool {
 		if strings.HasSuffix(w, suf.cut) && try(w[:len(w)-len(suf.cut)]+suf.add) {
 			return true
 		}
+	}
+	return false
+}
+
+// camel reports a word with upper-case letters after a lower-case one
+// (GoFundMe, iPhone) or an upper-case acronym with a plural s (MVPs).
+func camel(w string) bool {
+	upper, lowerSeen, inner := 0, false, false
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper++
+			if lowerSeen {
+				inner = true
+			}
+		case c >= 'a' && c <= 'z':
+			lowerSeen = true
+		}
+	}
+	if upper >= 2 && len(w) == upper+1 && w[len(w)-1] == 's' {
+		return true
+	}
+	return inner && upper >= 3
+}
+
+// lowerCue lists the words after which a lower-case unknown word is a name.
+func lowerCue(w string) bool {
+	switch w {
+	case "son", "daughter", "wife", "husband", "brother", "sister", "mom", "dad", "bf", "gf",
+		"boyfriend", "girlfriend", "friend", "baby", "grandson", "granddaughter", "kid", "nephew",
+		"niece", "cousin", "aunt", "uncle", "dr", "mr", "mrs", "ms", "patient", "named", "nurse":
+		return true
 	}
 	return false
 }

@@ -187,6 +187,10 @@ func (sc *scanner) numbers() {
 				i = j
 				continue
 			}
+			if j, ok := sc.ordinalDate(i); ok {
+				i = j
+				continue
+			}
 			if i+1 < len(sc.toks) && sc.toks[i+1].kind == kWord && !sc.toks[i+1].sp {
 				if j := sc.code(i); j > i {
 					i = j
@@ -394,6 +398,10 @@ func (sc *scanner) numberRun(i int) int {
 	if j+1 < len(sc.toks) && sc.isPunct(j+1, '%') {
 		money = true
 	}
+	if pw := sc.prevWord(i, 2); pw >= 0 && sc.toks[pw].lx&fZipCue != 0 && digits >= 3 && digits <= 9 {
+		sc.mark(i, j, Location, 0.85)
+		return j
+	}
 	switch {
 	case groups == 1 && digits <= 3:
 		sc.age(i, j)
@@ -532,10 +540,90 @@ func (sc *scanner) age(i, j int) {
 			return
 		}
 	}
-	if p := sc.prevWord(i, 1); p >= 0 {
-		switch sc.lower(p) {
-		case "age", "aged", "edad", "ages", "turned", "turns", "turning":
-			sc.mark(i, j, Age, 0.85)
+	if v > 115 || sc.isPunct(j+1, '%') || sc.isPunct(j+1, '/') || sc.isPunct(j+1, '.') && j+2 < len(sc.toks) && sc.toks[j+2].kind == kNum {
+		return
+	}
+	if n := sc.nextWord(j, 0); n >= 0 && n == j+1 && units(sc.lower(n)) {
+		return
+	}
+	if n := sc.nextWord(j, 0); n >= 0 {
+		switch sc.lower(n) {
+		case "percent", "degrees", "bpm", "minutes", "mins", "hours", "days", "pounds", "lbs", "kg", "mg", "dollars", "times", "people", "patients":
+			return
 		}
 	}
+	// "(96)" after a person: "My mother (96) was discharged".
+	if sc.isPunct(i-1, '(') && sc.isPunct(j+1, ')') {
+		if p := sc.prevWord(i, 1); p >= 0 && (sc.toks[p].shape&shCap != 0 || lowerCue(sc.lower(p)) || sc.toks[p].lx&fNameCue != 0) {
+			sc.mark(i, j, Age, 0.7)
+		}
+		return
+	}
+	p := sc.prevWord(i, 0)
+	if p < 0 {
+		return
+	}
+	w := sc.lower(p)
+	if w == "s" && sc.isPunct(p-1, '\'') {
+		w = "is" // he's, she's, mom's
+	}
+	switch w {
+	case "age", "aged", "edad", "ages", "turned", "turns", "turning", "is", "i'm", "im", "am", "was", "he's", "she's", "who's", "be", "being", "tiene", "de":
+		if q := sc.prevWord(p, 1); q >= 0 && measure(sc.lower(q)) {
+			return
+		}
+		if w == "de" {
+			return
+		}
+		sc.mark(i, j, Age, 0.75)
+	}
+}
+
+// measure words make a following number a measurement, not an age.
+func measure(w string) bool {
+	switch w {
+	case "rate", "pressure", "temp", "temperature", "sugar", "glucose", "level", "score", "weight",
+		"bp", "hr", "pulse", "count", "saturation", "sat", "sats", "o2", "spo2", "fever", "number",
+		"room", "bed", "floor", "bill", "cost", "copay", "price", "wait", "line", "ext", "extension":
+		return true
+	}
+	return false
+}
+
+// ordinalDate marks "the 22nd", "on the 3rd", "the 5th of March" at number i.
+func (sc *scanner) ordinalDate(i int) (int, bool) {
+	v := sc.numVal(i)
+	if v < 1 || v > 31 || sc.numLen(i) > 2 || i+1 >= len(sc.toks) || !sc.tight(i+1) || sc.toks[i+1].kind != kWord {
+		return i, false
+	}
+	switch sc.lower(i + 1) {
+	case "st", "nd", "rd", "th":
+	default:
+		return i, false
+	}
+	p := sc.prevWord(i, 0)
+	if p < 0 || sc.lower(p) != "the" {
+		return i, false
+	}
+	b := i + 1
+	if n := sc.nextWord(b, 0); n == b+1 {
+		switch sc.lower(n) {
+		case "of":
+			if m := n + 1; m < len(sc.toks) && sc.toks[m].lx&fMonth != 0 {
+				b = m
+			} else {
+				return i, false
+			}
+		case "time", "day", "week", "month", "year", "floor", "grade", "place", "round", "dose", "shot", "try",
+			"baby", "kid", "child", "one", "row", "ave", "avenue", "st", "street", "trimester", "degree",
+			"attempt", "visit", "appointment", "surgery", "opinion", "cycle", "session", "birthday", "century":
+			return i, false
+		}
+	}
+	a := p
+	if q := sc.prevWord(p, 0); q >= 0 && sc.toks[q].lx&fDatePrep != 0 {
+		a = q
+	}
+	sc.mark(a, b, Date, 0.7)
+	return b, true
 }

@@ -196,6 +196,13 @@ func (sc *scanner) streets() {
 				sc.mark(i, b, Location, 0.85)
 				i = b
 			}
+		case t.kind == kWord && t.shape&shCap != 0 && highway(sc.lower(i)) && (sc.numLen(i+1) > 0 || sc.isPunct(i+1, '-') && sc.numLen(i+2) > 0):
+			b := i + 1
+			if sc.isPunct(b, '-') {
+				b++
+			}
+			sc.mark(i, b, Location, 0.75)
+			i = b
 		case t.kind == kWord && t.lx&fStreetPre != 0 && (t.shape&shCap != 0):
 			if b := sc.esStreet(i); b > i {
 				b = sc.addressTail(b)
@@ -356,18 +363,18 @@ func (sc *scanner) addressTail(b int) int {
 		}
 		switch n.kind {
 		case kPunct:
-			if sc.text[n.s] == ',' || sc.text[n.s] == '-' {
+			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' {
 				continue
 			}
 			return end
 		case kNum:
-			if sc.numLen(k) >= 4 && sc.numLen(k) <= 5 {
+			if sc.numLen(k) <= 6 {
 				end = k
 				continue
 			}
 			return end
 		case kWord:
-			if n.shape&shCap == 0 || n.lx&(fStop|fMonth|fWeekday) != 0 && n.lx&fRegion == 0 {
+			if n.shape&shCap == 0 && n.lx&fUnit == 0 || n.lx&(fStop|fMonth|fWeekday) != 0 && n.lx&fRegion == 0 {
 				return end
 			}
 			end = k
@@ -428,4 +435,12 @@ func (sc *scanner) careSites() {
 			i = b
 		}
 	}
+}
+
+func highway(w string) bool {
+	switch w {
+	case "route", "highway", "hwy", "interstate", "i", "rte", "sr", "us", "county":
+		return true
+	}
+	return false
 }

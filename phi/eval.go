@@ -57,10 +57,8 @@ var goldMap = map[string]Type{
 // themselves and are always PHI.
 func GoldType(label, text string) (Type, bool) {
 	t, ok := goldMap[label]
-	if !ok {
-		if c := Type(label); isContractType(c) {
-			return c, true
-		}
+	if !ok && isContractType(Type(label)) {
+		t = Type(label)
 	}
 	if t == "" {
 		return "", false
@@ -119,7 +117,8 @@ func isRegion(ls string) bool {
 		"castilla y león", "castilla-la mancha", "castilla la mancha", "país vasco", "comunidad valenciana",
 		"comunidad de madrid", "la rioja", "czech republic", "dominican republic", "ivory coast",
 		"hong kong", "south korea", "north korea", "the netherlands", "great britain", "u.s.", "u.s.a.",
-		"united arab emirates", "latin america", "middle east", "north america", "south america":
+		"united arab emirates", "british columbia", "nova scotia", "new brunswick", "new south wales",
+		"northern territory", "western australia", "south australia", "latin america", "middle east", "north america", "south america":
 		return true
 	}
 	return false

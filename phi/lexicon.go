@@ -41,9 +41,51 @@ const (
 const fDict = fCommon | fEnglish | fSpanish
 const fNameList = fFirst | fLast | fPeople
 
-// lexicon maps a lowercase word to its flags. It is built once, on first
-// use, from the embedded lists and never changes afterwards.
-var lexicon = sync.OnceValues(buildLexicon)
+// lex maps a lowercase word to its flags. hot holds the short, frequent
+// words with the same flags: it stays in cache, and most tokens of a text
+// are found there without touching the large map.
+type lex struct {
+	hot map[string]uint32
+	all map[string]uint32
+}
+
+func (l *lex) get(w []byte) uint32 {
+	if f, ok := l.hot[string(w)]; ok {
+		return f
+	}
+	if len(w) <= hotLen {
+		return 0 // every short word of the lexicon is in hot
+	}
+	return l.all[string(w)]
+}
+
+func (l *lex) lookup(w string) uint32 {
+	if f, ok := l.hot[w]; ok {
+		return f
+	}
+	return l.all[w]
+}
+
+// hotLen is the longest word kept in the hot map.
+const hotLen = 4
+
+// lexicon is built once, on first use, from the embedded lists and never
+// changes afterwards.
+var lexicon = sync.OnceValues(buildLex)
+
+func buildLex() (*lex, error) {
+	m, err := buildLexicon()
+	if err != nil {
+		return nil, err
+	}
+	hot := make(map[string]uint32, 8192)
+	for w, f := range m {
+		if len(w) <= hotLen {
+			hot[w] = f
+		}
+	}
+	return &lex{hot: hot, all: m}, nil
+}
 
 func buildLexicon() (map[string]uint32, error) {
 	m := make(map[string]uint32, 280000)

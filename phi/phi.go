@@ -66,7 +66,7 @@ type Config struct {
 // Detector finds Safe Harbor identifiers. A Detector is safe for concurrent use.
 type Detector struct {
 	cfg    Config
-	lex    map[string]uint32
+	lex    *lex
 	err    error
 	public [][]string // lowercase words of each public name
 	phones []string   // digits of the organisation's phones
@@ -77,10 +77,10 @@ type Detector struct {
 // NewDetector returns a detector for cfg. The embedded word lists are
 // decoded once per process, on the first call.
 func NewDetector(cfg Config) *Detector {
-	lex, err := lexicon()
-	d := &Detector{cfg: cfg, lex: lex, err: err}
-	if lex == nil {
-		d.lex = map[string]uint32{}
+	l, err := lexicon()
+	d := &Detector{cfg: cfg, lex: l, err: err}
+	if l == nil {
+		d.lex = &lex{hot: map[string]uint32{}, all: map[string]uint32{}}
 	}
 	for _, group := range [][]string{cfg.OrgNames, cfg.StaffNames, cfg.PublicFigures} {
 		for _, n := range group {

@@ -23,7 +23,7 @@ var nameCueWords = []string{
 	"apellido", "paciente", "hijo", "hija", "madre", "padre", "esposa", "esposo", "marido", "hermano",
 	"hermana", "abuela", "abuelo", "tío", "tía", "sobrino", "sobrina", "nieto", "nieta", "primo",
 	"prima", "médico", "medico", "enfermera", "enfermero", "dr", "dra", "doctor", "doctora",
-	"cc", "attn", "signed", "dear", "hi", "hello", "hey", "thanks", "thank", "love", "with", "and",
+	"cc", "attn", "signed", "dear", "hi", "hello", "hey", "thanks", "thank",
 	"surgeon", "physician", "nurse", "therapist", "pcp", "attending", "resident", "referred", "seen",
 }
 
@@ -130,6 +130,9 @@ var regionWords = []string{
 	"louisiana", "maine", "maryland", "massachusetts", "michigan", "minnesota", "mississippi",
 	"missouri", "montana", "nebraska", "nevada", "ohio", "oklahoma", "oregon", "pennsylvania",
 	"tennessee", "texas", "utah", "vermont", "virginia", "washington", "wisconsin", "wyoming",
+	// Canadian provinces, Australian states
+	"ontario", "quebec", "québec", "manitoba", "alberta", "saskatchewan", "newfoundland", "yukon",
+	"nunavut", "queensland", "tasmania",
 	// Spanish autonomous communities (not Madrid or Murcia, which are also cities)
 	"andalucía", "andalucia", "aragón", "asturias", "baleares", "canarias", "cantabria",
 	"cataluña", "catalunya", "extremadura", "galicia", "navarra", "euskadi",
@@ -173,6 +176,11 @@ var stopWords = []string{
 	"bibliografía", "correspondencia", "introducción", "resultados", "caso", "clínico",
 	"clinico", "mujer", "varón", "varon", "hombre", "niño", "niña", "rx", "tac", "rmn", "tc",
 	"ecografía", "ph", "na", "ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii",
+	"mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays", "weekends",
+	"italian", "french", "german", "chinese", "japanese", "korean", "vietnamese", "russian", "polish",
+	"irish", "indian", "filipino", "haitian", "somali", "arabic", "portuguese", "greek", "dutch",
+	"swedish", "canadian", "british", "cuban", "dominican", "brazilian", "nigerian", "ethiopian",
+	"ukrainian", "hindi", "urdu", "tagalog", "cantonese", "mandarin", "creole", "asl", "european",
 	"english", "spanish", "american", "mexican", "african", "asian", "hispanic", "latino",
 	"latina", "white", "black", "caucasian", "catholic", "christian", "muslim", "jewish",
 	"diagnosis", "history", "assessment", "plan", "impression", "subjective", "objective",

@@ -34,7 +34,7 @@ type token struct {
 
 // tokenize splits text into words, numbers and punctuation in one pass and
 // looks every word up in the lexicon.
-func tokenize(text string, lex map[string]uint32, toks []token) []token {
+func tokenize(text string, lx *lex, toks []token) []token {
 	toks = toks[:0]
 	sp, nl := false, true
 	var buf [48]byte
@@ -63,7 +63,7 @@ func tokenize(text string, lex map[string]uint32, toks []token) []token {
 			case isASCIILetter(c):
 				j, ascii := scanWord(text, i)
 				t := token{s: int32(i), e: int32(j), kind: kWord, sp: sp, nl: nl}
-				t.shape, t.lx = wordInfo(text[i:j], ascii, lex, buf[:])
+				t.shape, t.lx = wordInfo(text[i:j], ascii, lx, buf[:])
 				toks = append(toks, t)
 				sp, nl = false, false
 				i = j
@@ -80,7 +80,7 @@ func tokenize(text string, lex map[string]uint32, toks []token) []token {
 		case unicode.IsLetter(r):
 			j, ascii := scanWord(text, i)
 			t := token{s: int32(i), e: int32(j), kind: kWord, sp: sp, nl: nl}
-			t.shape, t.lx = wordInfo(text[i:j], ascii, lex, buf[:])
+			t.shape, t.lx = wordInfo(text[i:j], ascii, lx, buf[:])
 			toks = append(toks, t)
 			i = j
 		case unicode.IsDigit(r):
@@ -149,7 +149,7 @@ func possessive(text string, k int) bool {
 }
 
 // wordInfo computes a word's shape and looks up its lowercase form.
-func wordInfo(w string, ascii bool, lex map[string]uint32, buf []byte) (uint8, uint32) {
+func wordInfo(w string, ascii bool, lx *lex, buf []byte) (uint8, uint32) {
 	var shape uint8
 	if ascii {
 		shape |= shASCII
@@ -182,7 +182,17 @@ func wordInfo(w string, ascii bool, lex map[string]uint32, buf []byte) (uint8, u
 			}
 			b[k] = c
 		}
-		return shape, lex[string(b)]
+		f := lx.get(b)
+		if f == 0 {
+			// Contractions: "I've", "we'd" take the flags of their first part.
+			for k := 1; k < len(b); k++ {
+				if b[k] == '\'' {
+					f = lx.get(b[:k]) & (fStop | fDict)
+					break
+				}
+			}
+		}
+		return shape, f
 	}
 	r, _ := utf8.DecodeRuneInString(w)
 	if unicode.IsUpper(r) {
@@ -194,5 +204,5 @@ func wordInfo(w string, ascii bool, lex map[string]uint32, buf []byte) (uint8, u
 		shape |= shLower
 	}
 	lw := strings.ToLower(strings.ReplaceAll(w, "’", "'"))
-	return shape, lex[lw]
+	return shape, lx.lookup(lw)
 }

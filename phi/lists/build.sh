@@ -10,9 +10,10 @@ out=$(dirname "$0")
 lc() { tr '[:upper:]' '[:lower:]'; }
 # Common English: SCOWL sizes 10-35, lowercase entries only (capitalised entries are proper nouns).
 cat $S/english-words.10 $S/english-words.20 $S/english-words.35 $S/american-words.10 \
-  $S/american-words.20 $S/american-words.35 | grep -v "'" | grep '^[a-z]' | LC_ALL=C sort -u | gzip -9n >"$out/en_common.txt.gz"
+  $S/american-words.20 $S/american-words.35 $S/british-words.10 $S/british-words.20 $S/british-words.35 | grep -v "'" | grep '^[a-z]' | LC_ALL=C sort -u | gzip -9n >"$out/en_common.txt.gz"
 # Less common English: SCOWL sizes 40-50.
-cat $S/english-words.40 $S/english-words.50 $S/american-words.40 $S/american-words.50 |
+cat $S/english-words.40 $S/english-words.50 $S/american-words.40 $S/american-words.50 \
+  $S/british-words.40 $S/british-words.50 |
   grep -v "'" | grep '^[a-z]' | LC_ALL=C sort -u | gzip -9n >"$out/en_words.txt.gz"
 # Spanish words (wspanish).
 grep -v '^[[:upper:]]' /usr/share/dict/spanish | LC_ALL=C sort -u | gzip -9n >"$out/es_words.txt.gz"
