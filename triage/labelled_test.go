@@ -1,0 +1,147 @@
+package triage
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type labelled struct {
+	line  int
+	label string
+	text  string
+}
+
+// readLabelled reads a testdata file of label<TAB>text lines; '#' starts a
+// comment line.
+func readLabelled(t testing.TB, name string) []labelled {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("open labelled set: %v", err)
+	}
+	defer f.Close()
+	var out []labelled
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		label, text, ok := strings.Cut(line, "\t")
+		if !ok || label == "" || strings.TrimSpace(text) == "" {
+			t.Fatalf("%s:%d: want label<TAB>text, got %q", name, n, line)
+		}
+		out = append(out, labelled{n, label, text})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read %s: %v", name, err)
+	}
+	return out
+}
+
+func newTriager(t testing.TB) *Triager {
+	t.Helper()
+	tr, err := New()
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return tr
+}
+
+// Every crisis phrasing in the labelled set must be escalated: flagged as a
+// crisis, with critical urgency and a reason.
+func TestEveryCrisisPhraseEscalated(t *testing.T) {
+	tr := newTriager(t)
+	set := readLabelled(t, "crisis.txt")
+	if len(set) < 150 {
+		t.Fatalf("crisis set has %d phrasings, want at least 150", len(set))
+	}
+	agree, missed := 0, 0
+	for _, c := range set {
+		got := tr.Triage(Input{Text: c.text})
+		if !got.Crisis || got.Urgency != UrgencyCritical || got.Intent != IntentCrisis || got.CrisisReason == "" {
+			t.Errorf("crisis.txt:%d Triage(%q) = {crisis %v, urgency %v, intent %s}, want an escalated crisis",
+				c.line, c.text, got.Crisis, got.Urgency, got.Intent)
+			missed++
+			continue
+		}
+		if string(got.CrisisCategory) == c.label {
+			agree++
+		}
+	}
+	t.Logf("crisis recall: %d of %d phrasings escalated; category agrees with the label on %d (%.1f%%)",
+		len(set)-missed, len(set), agree, 100*float64(agree)/float64(len(set)))
+}
+
+// Documented false-positive ceilings (docs/social.md): at most 6% of the
+// hard negatives and at most 1% of ordinary posts may be flagged as crises.
+const (
+	maxHardNegativeFPRate = 0.06
+	maxOrdinaryFPRate     = 0.01
+)
+
+func TestCrisisFalsePositiveRate(t *testing.T) {
+	tr := newTriager(t)
+	for _, tc := range []struct {
+		file    string
+		maxRate float64
+	}{
+		{"hard_negatives.txt", maxHardNegativeFPRate},
+		{"posts.txt", maxOrdinaryFPRate},
+	} {
+		set := readLabelled(t, tc.file)
+		fp := 0
+		for _, c := range set {
+			if got := tr.Triage(Input{Text: c.text}); got.Crisis {
+				fp++
+				t.Logf("%s:%d flagged (%s: %q): %q", tc.file, c.line, got.CrisisReason, got.CrisisMatch, c.text)
+			}
+		}
+		rate := float64(fp) / float64(len(set))
+		t.Logf("%s: %d of %d flagged (%.1f%%), ceiling %.0f%%", tc.file, fp, len(set), 100*rate, 100*tc.maxRate)
+		if rate > tc.maxRate {
+			t.Errorf("%s: false-positive rate %.1f%% (%d of %d), want at most %.0f%%", tc.file, 100*rate, fp, len(set), 100*tc.maxRate)
+		}
+	}
+	n := len(readLabelled(t, "hard_negatives.txt")) + len(readLabelled(t, "posts.txt"))
+	if n < 300 {
+		t.Errorf("non-crisis sets hold %d posts, want at least 300", n)
+	}
+}
+
+// minIntentAccuracy is the documented floor for intent agreement with the
+// labels of the non-crisis sets.
+const minIntentAccuracy = 0.80
+
+func TestIntentAccuracy(t *testing.T) {
+	tr := newTriager(t)
+	set := append(readLabelled(t, "posts.txt"), readLabelled(t, "hard_negatives.txt")...)
+	valid := map[string]bool{}
+	for _, in := range Intents() {
+		valid[string(in)] = true
+	}
+	ok := 0
+	confusion := map[string]int{}
+	for _, c := range set {
+		if !valid[c.label] {
+			t.Fatalf("line %d: unknown intent label %q", c.line, c.label)
+		}
+		got := tr.Triage(Input{Text: c.text})
+		if string(got.Intent) == c.label {
+			ok++
+			continue
+		}
+		confusion[c.label+" -> "+string(got.Intent)]++
+		if testing.Verbose() {
+			t.Logf("want %s, got %s: %q", c.label, got.Intent, c.text)
+		}
+	}
+	acc := float64(ok) / float64(len(set))
+	t.Logf("intent accuracy %.1f%% (%d of %d); confusions: %v", 100*acc, ok, len(set), confusion)
+	if acc < minIntentAccuracy {
+		t.Errorf("intent accuracy %.1f%%, want at least %.0f%%", 100*acc, 100*minIntentAccuracy)
+	}
+}
