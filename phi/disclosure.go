@@ -164,7 +164,7 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 		k = c.firstHit(weak)
 	}
 	switch {
-	case firstStrong && rel && !third:
+	case (rel || third) && c.careForMe():
 		return SubjectSelf, k
 	case rel || third:
 		return SubjectOther, k
@@ -225,4 +225,19 @@ func reminderContact(org Org) string {
 		return "Visit " + u + " to confirm or reschedule."
 	}
 	return "Reply to this message to confirm or reschedule."
+}
+
+// careForMe reports care given to the poster ("taking care of me and my
+// twins"), which makes a sentence with a relative still about the poster.
+func (c *gclause) careForMe() bool {
+	for i := range c.toks {
+		if isStrongCareVerb(c.w(i)) || c.phrase(i, "taking", "care") || c.phrase(i, "took", "care") {
+			for k := i + 1; k <= i+4 && k < len(c.toks); k++ {
+				if isFirstPersonStrong(c.w(k)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -310,7 +310,7 @@ func (a *replyCheck) identifiers() {
 					mine = false
 				}
 			}
-			if mine || strings.HasPrefix(strings.ToLower(text), "dr") || !a.plausibleName(sp.Start, sp.End) {
+			if mine || strings.HasPrefix(strings.ToLower(text), "dr") || !a.plausibleName(sp.Start, sp.End) || a.staffTitleBefore(sp.Start) {
 				continue
 			}
 			a.add(CodeIdentifier, sp.Start, sp.End, "Names a person. Never name a patient, a relative or a reviewer in a public reply.")
@@ -397,6 +397,17 @@ func (a *replyCheck) plausibleName(start, end int) bool {
 	for _, t := range a.toks {
 		if t.start < end && start < t.end && a.isNameWord(t) {
 			return true
+		}
+	}
+	return false
+}
+
+// staffTitleBefore reports a clinician's title just before offset start
+// ("Dr. Shah"): staff names are public.
+func (a *replyCheck) staffTitleBefore(start int) bool {
+	for i, t := range a.toks {
+		if t.start >= start {
+			return i > 0 && isAny(a.toks[i-1].norm, "dr", "doctor", "nurse", "np", "pa")
 		}
 	}
 	return false

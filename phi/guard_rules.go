@@ -130,7 +130,7 @@ func (a *replyCheck) names() {
 			if j := nameRun(i + 1); j > i+1 {
 				report(i, j, srcTitle)
 			}
-		case t.norm == "baby" && !t.sentEnd:
+		case !t.sentEnd && a.isRelativeWord(t):
 			if j := nameRun(i + 1); j > i+1 {
 				report(i+1, j, srcTitle)
 			}
@@ -145,6 +145,11 @@ func (a *replyCheck) names() {
 				report(i, j, srcGreeting)
 			}
 		}
+		if i > 0 && (isStrongCareVerb(a.toks[i-1].norm) || isWeakCareVerb(a.toks[i-1].norm)) && a.isNameWord(t) &&
+			t.sent == a.toks[i-1].sent && !a.toks[i-1].sentEnd {
+			// "loves seeing Mason", "treated Anna": the person cared for.
+			report(i, nameRun(i), srcPost)
+		}
 		if post[t.norm] && a.isNameWord(t) && !(i > 0 && isAny(a.toks[i-1].norm, "dr", "nurse", "doctor")) {
 			report(i, i+1, srcPost)
 		}
@@ -155,7 +160,7 @@ func (a *replyCheck) names() {
 func isStrongCareVerb(w string) bool {
 	return isAny(w, "treated", "treating", "examined", "admitted", "discharged", "diagnosed", "prescribed", "operated",
 		"delivered", "triaged", "stitched", "hospitalized", "hospitalised", "cared", "caring", "x-rayed", "billed",
-		"charged", "referred", "tested", "scanned", "extracted", "vaccinated", "documented", "noted", "treats")
+		"charged", "referred", "tested", "scanned", "extracted", "documented", "noted", "treats")
 }
 
 // Verbs that say it only next to a care word ("the PA who saw you").
@@ -193,7 +198,9 @@ func (c *gclause) relativeRefs() []int {
 		if h.class&hRelative == 0 {
 			continue
 		}
-		if isSecondPoss(c.w(h.i-1)) || isSecondPoss(c.w(h.i-2)) && !c.toks[h.i-1].sentEnd {
+		t := c.toks[h.i]
+		named := h.i+h.n < len(c.toks) && c.toks[h.i+h.n].title && !t.sentEnd && !c.toks[h.i+h.n-1].sentEnd
+		if isSecondPoss(c.w(h.i-1)) || isSecondPoss(c.w(h.i-2)) && !c.toks[h.i-1].sentEnd || t.title && !t.first || t.title && named {
 			out = append(out, k)
 		}
 	}
@@ -217,9 +224,14 @@ func (a *replyCheck) clause(c *gclause) {
 		return
 	}
 	gen, past := c.generic(), c.past()
+	// A date the detector found ties the clause to a moment, like
+	// "Tuesday"; it says nothing of tense ("today" may be an announcement).
+	dated := -1
 	for _, d := range a.dates {
-		if d[0] < c.toks[len(c.toks)-1].end && c.toks[0].start < d[1] {
-			past = true
+		for i, t := range c.toks {
+			if dated < 0 && t.start < d[1] && d[0] < t.end {
+				dated = i
+			}
 		}
 	}
 	you := c.addressesYou()
@@ -338,7 +350,8 @@ func (a *replyCheck) clause(c *gclause) {
 				k = i + 3
 			}
 			if isAny(c.w(k), "coming", "delivering", "visiting", "staying", "bringing", "trusting", "letting") &&
-				!(c.w(k) == "trusting" && !ctx) {
+				!(c.w(k) == "trusting" && !ctx) &&
+				!(c.w(k) == "letting" && !isAny(c.w(k+2), "care", "treat", "help", "see", "deliver", "be")) {
 				s, e := c.span(i, k+1)
 				a.add(CodeCareRelation, s, e, "Thanks the poster for a visit or for receiving care, which confirms they are a patient.")
 			}
@@ -355,7 +368,9 @@ func (a *replyCheck) clause(c *gclause) {
 		s, e := c.span(h.i-1, h.i+h.n)
 		other := c.classes() &^ hRelative
 		switch {
-		case other&^(hPreventive) == 0 && gen && !past:
+		case gen && !past && other&(hDiagnosis|hMedication|hResult|hRecovery) != 0:
+			a.add(CodeHealthInference, s, e, "Gives health advice about the poster's relative; make sure it reads as general information.")
+		case gen && !past && c.onlyRoutine():
 		case other&(hDiagnosis|hProcedure|hMedication|hResult|hRecovery|hBodyPart|hPreventive) != 0:
 			a.add(CodeHealthDetail, s, e, "Speaks of the health or care of the poster's relative. A relative's health details are PHI.")
 		case other&(hProvider|hSpecialty|hCareEvent|hRecord) != 0 || c.hasCareVerb():
@@ -407,7 +422,7 @@ func (a *replyCheck) clause(c *gclause) {
 		}
 		// A moment in time said to "you": "when you were here Tuesday".
 		for i := range c.toks {
-			if !c.temporalAt(i) {
+			if !c.temporalAt(i) && i != dated {
 				continue
 			}
 			s, e := c.span(i, i+1)
@@ -458,6 +473,9 @@ func (c *gclause) nearYou(i int) bool {
 // adviceBefore reports advice to see one's own clinician ("talk to your
 // doctor"), which is general health information, before index i.
 func (c *gclause) adviceBefore(i int) bool {
+	if c.imperative() {
+		return true
+	}
 	for k := i - 3; k < i; k++ {
 		if isAny(c.w(k), "talk", "ask", "consult", "speak", "tell", "check", "call", "contact", "see", "visit") {
 			return true
@@ -546,4 +564,22 @@ func first(ss []string) string {
 		}
 	}
 	return ""
+}
+
+// isRelativeWord reports a family word that a name may follow ("baby Liam",
+// "Grandpa Joe").
+func (a *replyCheck) isRelativeWord(t gtok) bool {
+	cl, n := a.g.lex.match([]gtok{t}, 0)
+	return n == 1 && cl&hRelative != 0
+}
+
+// onlyRoutine reports that every procedure or body part in the clause is
+// a routine service offered to everyone (a physical, a flu shot).
+func (c *gclause) onlyRoutine() bool {
+	for _, h := range c.hits {
+		if h.class&(hProcedure|hBodyPart) != 0 && h.class&hPreventive == 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -413,7 +413,7 @@ func (c *gclause) generic() bool {
 	}
 	for i := range c.toks {
 		w := c.w(i)
-		if isAny(w, "can", "may", "might", "should", "must", "if", "whether", "anyone", "everyone", "everybody",
+		if isAny(w, "can", "may", "might", "should", "must", "if", "whether", "anyone",
 			"whoever", "whenever", "available", "anytime") {
 			return true
 		}

@@ -114,6 +114,12 @@ infertility
 miscarriage
 pregnancy
 pregnant
+postpartum
+fever
+cough
+rash
+nausea
+vomiting
 preeclampsia
 gestational diabetes
 obesity
@@ -626,6 +632,7 @@ const lexSelfState = `
 pregnant
 sober
 post-op
+postpartum
 `
 
 // healthLex maps token sequences to classes. It is built once per Guard and
@@ -727,6 +734,21 @@ func (lx *healthLex) match(toks []gtok, i int) (healthClass, int) {
 		}
 		if ok {
 			return cand.class, len(cand.words)
+		}
+	}
+	// A compound such as "cancer-free" or "post-surgery" carries the
+	// classes of its parts.
+	if parts := strings.Split(toks[i].norm, "-"); len(parts) == 2 {
+		var cl healthClass
+		for _, part := range parts {
+			for _, cand := range lx.lookup(part) {
+				if len(cand.words) == 1 && wordMatches(part, cand.words[0], true) {
+					cl |= cand.class
+				}
+			}
+		}
+		if cl &= hDiagnosis | hProcedure | hMedication | hRecovery | hSensitive; cl != 0 {
+			return cl, 1
 		}
 	}
 	return 0, 0
