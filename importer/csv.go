@@ -55,8 +55,42 @@ type csvReader struct {
 	cr       *csv.Reader
 	cols     []column
 	hasIDCol bool
+	nIDCols  int
 	country  int // index of the country column, or -1
 	consents bool
+
+	// Slabs: rows take their Patient, identifiers and consent events from
+	// chunks allocated together, which halves the allocations per row. A
+	// chunk lives while any record from it does.
+	patients []rapport.Patient
+	ids      []rapport.Identifier
+	events   []rapport.ConsentEvent
+	strs     []string
+	nLines   int // address line columns
+}
+
+const slabSize = 256
+
+func (c *csvReader) newPatient() *rapport.Patient {
+	if len(c.patients) == 0 {
+		c.patients = make([]rapport.Patient, slabSize)
+	}
+	p := &c.patients[0]
+	c.patients = c.patients[1:]
+	return p
+}
+
+// take returns an empty slice with capacity n carved from *slab.
+func take[T any](slab *[]T, n int) []T {
+	if n == 0 {
+		return nil
+	}
+	if len(*slab) < n {
+		*slab = make([]T, max(n, slabSize*4))
+	}
+	out := (*slab)[:0:n]
+	*slab = (*slab)[n:]
+	return out
 }
 
 func (r *Reader) openCSV(br *bufio.Reader) (func() (rapport.ImportRecord, error), error) {
@@ -91,8 +125,11 @@ func (r *Reader) openCSV(br *bufio.Reader) (func() (rapport.ImportRecord, error)
 		switch col.kind {
 		case colMRN, colFHIRID, colIdentifier:
 			c.hasIDCol = true
+			c.nIDCols++
 		case colCountry:
 			c.country = i
+		case colAddressLine, colAddressLine2:
+			c.nLines++
 		case colConsent:
 			c.consents = true
 		}
@@ -180,7 +217,7 @@ func (c *csvReader) next() (rapport.ImportRecord, error) {
 // few allocations.
 func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 	where := c.r.where(line)
-	p := &rapport.Patient{}
+	p := c.newPatient()
 	country := c.r.opts.DefaultCountry
 	if c.country >= 0 {
 		if v := strings.TrimSpace(rec[c.country]); v != "" {
@@ -193,24 +230,10 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 	var (
 		consentAt               time.Time
 		consentSource, evidence string
-		nConsent, nID           int
+		consentCols             [16]int // indexes of set consent columns
+		nConsent                int
 	)
-	for i := range c.cols {
-		col := &c.cols[i]
-		v := strings.TrimSpace(rec[i])
-		if v == "" {
-			continue
-		}
-		switch col.kind {
-		case colMRN, colFHIRID, colIdentifier:
-			nID++
-		case colConsent:
-			nConsent++
-		}
-	}
-	if nID > 0 {
-		p.Identifiers = make([]rapport.Identifier, 0, nID)
-	}
+	p.Identifiers = take(&c.ids, c.nIDCols)
 	for i := range c.cols {
 		col := &c.cols[i]
 		v := strings.TrimSpace(rec[i])
@@ -262,6 +285,9 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 			}
 			p.TimeZone = v
 		case colAddressLine, colAddressLine2:
+			if p.Address.Lines == nil {
+				p.Address.Lines = take(&c.strs, c.nLines)
+			}
 			p.Address.Lines = append(p.Address.Lines, v)
 		case colCity:
 			p.Address.City = v
@@ -269,11 +295,23 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 			p.Address.State = v
 		case colPostalCode:
 			p.Address.PostalCode = v
+		case colConsent:
+			if nConsent == len(consentCols) {
+				return rapport.ImportRecord{}, recordErr(where, col.name, "more than %d consent columns set", len(consentCols))
+			}
+			consentCols[nConsent] = i
+			nConsent++
 		case colTags:
-			for _, t := range strings.Split(v, ";") {
+			p.Tags = take(&c.strs, strings.Count(v, ";")+1)
+			for rest := v; rest != ""; {
+				var t string
+				t, rest, _ = strings.Cut(rest, ";")
 				if t = strings.TrimSpace(t); t != "" {
 					p.Tags = append(p.Tags, t)
 				}
+			}
+			if len(p.Tags) == 0 {
+				p.Tags = nil
 			}
 		case colConsentAt:
 			t, ok := parseConsentTime(v)
@@ -313,17 +351,10 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 	if consentSource == "" {
 		consentSource = "import:csv"
 	}
-	out.Consents = make([]rapport.ConsentEvent, 0, nConsent)
-	for i := range c.cols {
+	out.Consents = take(&c.events, nConsent)
+	for _, i := range consentCols[:nConsent] {
 		col := &c.cols[i]
-		if col.kind != colConsent {
-			continue
-		}
-		v := strings.TrimSpace(rec[i])
-		if v == "" {
-			continue
-		}
-		st, ok := parseConsentValue(v)
+		st, ok := parseConsentValue(strings.TrimSpace(rec[i]))
 		if !ok {
 			return rapport.ImportRecord{}, recordErr(where, col.name, "not a consent value (want granted, revoked, yes, no, y, n, true, false, 1, 0, opt-in or opt-out)")
 		}
