@@ -22,8 +22,9 @@ type Cap struct {
 type Caps []Cap
 
 // HealthcareCaps returns the caps of the TCPA healthcare exemption (FCC
-// 15-72, 2015, para. 147): at most one message a day and three a week per
-// patient, counting only the exempt messages.
+// 15-72, the 2015 TCPA Omnibus Declaratory Ruling and Order): at most one
+// message a day and three a week per patient, counting only the exempt
+// messages.
 func HealthcareCaps() Caps { return Caps{{Max: 1, Days: 1}, {Max: 3, Days: 7}} }
 
 // Validate reports whether every cap is usable.

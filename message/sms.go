@@ -45,7 +45,9 @@ func MeasureSMS(text string) SMS {
 	for _, r := range text {
 		s.Chars++
 		switch {
-		case strings.ContainsRune(gsmBasic, r):
+		case r < 0x80 && gsmASCII(r) > 0:
+			sizes = append(sizes, gsmASCII(r))
+		case r >= 0x80 && strings.ContainsRune(gsmBasic, r):
 			sizes = append(sizes, 1)
 		case strings.ContainsRune(gsmExt, r):
 			sizes = append(sizes, 2)
@@ -91,6 +93,20 @@ func MeasureSMS(text string) SMS {
 		}
 	}
 	return s
+}
+
+// gsmASCII returns the septets of an ASCII character in GSM-7, or 0 when
+// it has none (the backtick and most control characters).
+func gsmASCII(r rune) int {
+	switch {
+	case r == '\n' || r == '\r':
+		return 1
+	case r == '\f' || r == '^' || r == '{' || r == '}' || r == '\\' || r == '[' || r == '~' || r == ']' || r == '|':
+		return 2
+	case r == '`' || r < 0x20 || r == 0x7f:
+		return 0
+	}
+	return 1
 }
 
 func containsRune(rs []rune, r rune) bool {
