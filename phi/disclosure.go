@@ -109,7 +109,8 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 	careVerb := false
 	for i := range c.toks {
 		if isStrongCareVerb(c.w(i)) && !isAny(c.w(i), "documented", "noted", "tested") || c.phrase(i, "taking", "care") ||
-			c.phrase(i, "took", "care") || isAny(c.w(i), "born", "overdosed", "sober", "pregnant", "stitches") {
+			c.phrase(i, "took", "care") || isAny(c.w(i), "born", "overdosed", "sober", "pregnant", "stitches") ||
+			c.w(i) == "had" && isAny(c.w(i+1), "her", "a", "the", "my", "our", "their", "his") && isAny(c.w(i+2), "baby", "babies", "twins") {
 			careVerb = true
 		}
 	}
@@ -134,7 +135,7 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 		}
 	}
 	// A named third person at the start: "Jake from my office was hospitalized".
-	if c.toks[0].title && !nameStop(c.w(0)) && !isFirstPersonStrong(c.w(0)) && isAny(c.w(1), "from", "was", "is", "has", "had", "got") {
+	if c.toks[0].title && !nameStop(c.w(0)) && !isFirstPersonStrong(c.w(0)) && !hasSuffix(c.w(0), "ing") && !hasSuffix(c.w(0), "ed") && isAny(c.w(1), "from", "was", "is", "has", "had", "got") {
 		third = true
 	}
 	self := firstStrong || firstPoss || c.implicitSelf()
@@ -143,7 +144,7 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 	}
 	// Questions about services disclose nothing: "When can I get a flu shot?"
 	onlyServices := cls&^(hPreventive|hSpecialty|hBilling|hRecord|hCareEvent|hProcedure) == 0
-	if c.toks[0].question && onlyServices && !careVerb && (cls&hProcedure == 0 || cls&hPreventive != 0 || !c.hasFirstPoss()) {
+	if c.toks[0].question && onlyServices && !careVerb && !c.ownsCare() {
 		return SubjectNone, -1
 	}
 	k := c.firstHit(strong)
@@ -157,6 +158,9 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 				isThirdPron(c.w(h.i-1)) || c.hitAt[max(h.i-1, 0)] >= 0 && c.hits[c.hitAt[max(h.i-1, 0)]].class&hRelative != 0) {
 				owned = true
 			}
+		}
+		if c.inCareSite() {
+			owned = true
 		}
 		if !owned && !(c.past() && !c.toks[0].question && (firstStrong || c.implicitSelf() || rel || third)) {
 			return SubjectNone, -1
@@ -237,6 +241,40 @@ func (c *gclause) careForMe() bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// ownsCare reports the poster's own bill, insurance, visit or procedure
+// ("my ER bill"), which a question may still disclose; records are asked
+// for by everyone and do not count.
+func (c *gclause) ownsCare() bool {
+	for _, h := range c.hits {
+		if h.class&hRecord == 0 && h.class&(hBilling|hCareEvent|hProcedure) != 0 && h.class&hPreventive == 0 {
+			for k := h.i - 3; k < h.i; k++ {
+				if isFirstPersonPoss(c.w(k)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// inCareSite reports someone being in a unit ("is on the cardiac floor",
+// "in the ICU").
+func (c *gclause) inCareSite() bool {
+	for _, h := range c.hits {
+		if h.class&hSpecialty == 0 {
+			continue
+		}
+		k := h.i - 1
+		if isAny(c.w(k), "the", "your", "our", "a") {
+			k--
+		}
+		if isAny(c.w(k), "in", "on", "at", "into", "from") && !c.toks[0].question {
+			return true
 		}
 	}
 	return false

@@ -407,7 +407,11 @@ func (a *replyCheck) plausibleName(start, end int) bool {
 func (a *replyCheck) staffTitleBefore(start int) bool {
 	for i, t := range a.toks {
 		if t.start >= start {
-			return i > 0 && isAny(a.toks[i-1].norm, "dr", "doctor", "nurse", "np", "pa")
+			if i > 0 && isAny(a.toks[i-1].norm, "dr", "doctor", "nurse", "np", "pa", "our") {
+				return true
+			}
+			// "our Patient Advocate": a role at the organisation.
+			return i > 1 && a.toks[i-2].norm == "our" && a.toks[i-1].title
 		}
 	}
 	return false

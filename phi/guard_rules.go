@@ -23,7 +23,9 @@ func nameStop(w string) bool {
 		"information", "management", "experience", "unit", "floor", "west", "east", "north", "south", "street",
 		"avenue", "road", "lobby", "garage", "entrance", "emergency", "urgent", "community", "foundation", "center's",
 		"pharmacy", "portal", "mychart", "magnet", "board", "nursing", "week", "month", "day", "national", "awareness",
-		"i'm", "i've", "i'd", "i'll", "he", "she", "they", "my", "his", "her", "their", "its", "who", "where", "when",
+		"i'm", "i've", "i'd", "i'll", "advocate", "advocates", "coordinator", "navigator", "representative",
+		"manager", "director", "officer", "desk", "line", "hotline", "ombudsman", "liaison", "specialist", "specialists",
+		"counselors", "educator", "chaplain", "volunteer", "volunteers", "he", "she", "they", "my", "his", "her", "their", "its", "who", "where", "when",
 		"why", "how", "which", "never", "always", "still", "finally", "also", "only", "even", "got", "had", "was")
 }
 
@@ -291,6 +293,11 @@ func (a *replyCheck) clause(c *gclause) {
 			continue
 		}
 		about := isAny(c.w(i-1), "about", "regarding", "concerning", "re", "with", "after", "since", "during", "from")
+		// "his" and "her" point at a known relative, and "is due" at one
+		// person's schedule: neither is general information.
+		if !isSecondPoss(c.w(i)) || c.find("due") > i || c.find("overdue") > i {
+			about = true
+		}
 		s, e := c.span(i, itemEnd)
 		head := c.w(itemEnd - 1)
 		switch {

@@ -53,7 +53,7 @@ func isGJoiner(prev, c, next rune) bool {
 
 func isGSentBreak(r rune) bool {
 	switch r {
-	case '.', '!', '?', ';', '\n', '…':
+	case '.', '!', '?', ';', ':', '\n', '…':
 		return true
 	}
 	return false

@@ -150,6 +150,161 @@ cleft palate
 mental illness
 suicidal
 self-harm
+psoriasis
+eczema
+acne
+rosacea
+shingles
+measles
+mumps
+chickenpox
+croup
+bronchitis
+sinus infection
+sinusitis
+blood clot
+clot
+dvt
+pulmonary embolism
+embolism
+anemia
+hypothyroidism
+hyperthyroidism
+thyroid disease
+gout
+kidney stone
+gallstones
+hernia
+ulcer
+colitis
+crohn
+ibs
+celiac
+sleep apnea
+apnea
+insomnia
+cardiac arrest
+heart disease
+afib
+atrial fibrillation
+angina
+aneurysm
+cirrhosis
+pancreatitis
+appendicitis
+diverticulitis
+cataract
+glaucoma
+macular degeneration
+hearing loss
+tinnitus
+vertigo
+parkinson
+multiple sclerosis
+als
+cerebral palsy
+down syndrome
+spina bifida
+sickle cell
+hemophilia
+cystic fibrosis
+scoliosis
+osteoporosis
+osteoarthritis
+tendonitis
+bursitis
+carpal tunnel
+sciatica
+herniated disc
+whiplash
+burn
+laceration
+bruise
+dislocation
+torn acl
+meniscus tear
+rotator cuff tear
+plantar fasciitis
+lump
+polyp
+chlamydia
+gonorrhea
+syphilis
+herpes
+hpv
+yeast infection
+mono
+mononucleosis
+rsv
+norovirus
+stomach bug
+food poisoning
+dehydration
+heat stroke
+hypothermia
+frostbite
+tia
+jaundice
+colic
+reflux
+gerd
+constipation
+diarrhea
+hemorrhoids
+incontinence
+erectile dysfunction
+menopause
+fibroids
+preterm labor
+contractions
+postpartum depression
+schizoaffective
+psychosis
+suicidal ideation
+self harm
+panic disorder
+social anxiety
+phobia
+agoraphobia
+dyslexia
+tourette
+insulin resistance
+high cholesterol
+cholesterol
+obese
+malnutrition
+binge eating
+relapse
+withdrawal
+alcohol use disorder
+opioid addiction
+drug addiction
+covid-19
+coronavirus
+mpox
+tuberculosis
+mrsa
+septic shock
+remission
+metastatic
+terminal
+benign
+malignant
+lesion
+asthma attack
+anaphylaxis
+hives
+broken bone
+fractured
+infected
+swelling
+bleeding
+fainted
+dizziness
+nauseous
+headache
+concussion
+cardiac
 `
 
 const lexProcedure = `
@@ -239,6 +394,66 @@ intake
 admission
 hospitalization
 observation
+repair
+acl repair
+removal
+mole removal
+blood draw
+sleep study
+lipid panel
+thyroid test
+injection
+epidural
+spinal tap
+lumbar puncture
+intubation
+intubated
+ventilator
+catheter
+transfusion
+blood transfusion
+pacemaker
+stent
+angioplasty
+catheterization
+ablation
+cardioversion
+ekg
+ecg
+echocardiogram
+stress test
+amputation
+arthroscopy
+spinal fusion
+laminectomy
+lumpectomy
+reconstruction
+valve replacement
+heart valve replacement
+bariatric surgery
+gastric bypass
+vasectomy
+tubal ligation
+iud
+induction
+circumcision
+wisdom teeth
+deep cleaning
+scaling
+whitening
+implants
+occupational therapy
+speech therapy
+respiratory therapy
+cognitive behavioral therapy
+detox program
+outpatient program
+residential treatment
+second dose
+first dose
+booster dose
+arrival
+new arrival
 `
 
 const lexMedication = `
@@ -272,6 +487,61 @@ birth control
 methadone
 suboxone
 inhaler
+shingles vaccine
+tetanus shot
+antiviral
+tamiflu
+paxlovid
+ibuprofen
+acetaminophen
+tylenol
+morphine
+fentanyl
+hydrocodone
+vicodin
+percocet
+tramadol
+gabapentin
+lexapro
+wellbutrin
+effexor
+cymbalta
+lithium
+seroquel
+abilify
+ritalin
+vyvanse
+klonopin
+valium
+ativan
+ambien
+naloxone
+narcan
+buprenorphine
+vivitrol
+atorvastatin
+lipitor
+statin
+warfarin
+eliquis
+xarelto
+blood thinner
+metoprolol
+amlodipine
+levothyroxine
+synthroid
+prednisone
+albuterol
+epipen
+mounjaro
+wegovy
+trulicity
+jardiance
+truvada
+hormone therapy
+testosterone
+iv fluids
+oxygen
 `
 
 const lexResult = `
@@ -290,6 +560,13 @@ count
 x-rays
 blood sample
 sample
+biopsy results
+scan results
+mri results
+pap smear
+blood sugar level
+platelet count
+abnormal
 `
 
 const lexSpecialty = `
@@ -339,6 +616,43 @@ cancer center
 room
 ward
 unit
+hospital
+cardiac floor
+cardiac unit
+cardiac icu
+step-down unit
+med-surg
+telemetry
+psych floor
+behavioral health unit
+burn unit
+trauma unit
+trauma center
+stroke unit
+dermatology
+gastroenterology
+urology
+nephrology
+pulmonology
+endocrinology
+rheumatology
+hematology
+allergy clinic
+wound clinic
+pain clinic
+sleep clinic
+sleep center
+dialysis center
+infusion center
+mother-baby unit
+postpartum unit
+recovery room
+operating room
+pre-op
+waiting room
+ambulance
+6 east
+3 north
 `
 
 const lexSensitive = `
@@ -373,6 +687,17 @@ prenatal
 colonoscopy
 mammogram
 biopsy
+substance use program
+psychiatric unit
+std testing
+std clinic
+sexual health clinic
+abortion clinic
+family planning
+planned parenthood
+gender clinic
+transplant list
+genetic testing
 `
 
 const lexProvider = `
@@ -405,6 +730,36 @@ specialist
 anesthesiologist
 radiologist
 physical therapist
+endocrinologist
+dermatologist
+gastroenterologist
+urologist
+nephrologist
+pulmonologist
+rheumatologist
+hematologist
+orthopedist
+orthopedic surgeon
+gynecologist
+doula
+lactation consultant
+lactation nurses
+respiratory therapist
+occupational therapist
+speech therapist
+social worker
+case manager
+hospitalist
+er doctor
+icu nurse
+charge nurse
+discharge nurse
+heart doctor
+primary care doctor
+pcp
+care coordinator
+dietitian
+diabetes educator
 `
 
 const lexCareEvent = `
@@ -428,6 +783,17 @@ treatment
 hospitalization
 case
 referral
+check-in
+bedside
+telehealth visit
+video visit
+virtual visit
+office visit
+er visit
+emergency visit
+well visit
+wellness visit
+hospital stay
 `
 
 const lexRecord = `
@@ -443,6 +809,8 @@ intake forms
 forms
 wristband
 mrn
+notes
+scheduling system
 `
 
 const lexBilling = `
@@ -485,6 +853,19 @@ anthem
 delta dental
 prior authorization
 account
+unpaid balance
+past due
+medicare advantage
+tricare
+molina
+ambetter
+hmo
+ppo
+eob
+explanation of benefits
+denial
+refund
+write-off
 `
 
 const lexBodyPart = `
@@ -527,6 +908,34 @@ ears
 blood pressure
 blood sugar
 weight
+collarbone
+rib
+spine
+jaw
+nose
+lip
+tongue
+elbow
+thumb
+finger
+toe
+heel
+pelvis
+bladder
+colon
+bowel
+uterus
+ovary
+prostate
+breast
+chest
+abdomen
+brain
+joint
+tendon
+ligament
+acl
+meniscus
 `
 
 const lexRecovery = `
@@ -550,6 +959,15 @@ cleared up
 went well
 went smoothly
 post-op
+pulled through
+on the mend
+back on your feet
+clearing up
+clear up
+breathing on her own
+breathing on his own
+off the ventilator
+bounce back
 `
 
 const lexPreventive = `
@@ -626,6 +1044,31 @@ family member
 loved one
 stepson
 stepdaughter
+mother-in-law
+father-in-law
+sister-in-law
+brother-in-law
+in-laws
+grandson
+granddaughter
+grandchild
+grandchildren
+grandkids
+grandbaby
+stepmom
+stepdad
+stepmother
+stepfather
+little guy
+little girl
+little one
+kiddo
+newborn
+infant
+son-in-law
+daughter-in-law
+spouse
+coworker
 `
 
 const lexSelfState = `
@@ -633,6 +1076,7 @@ pregnant
 sober
 post-op
 postpartum
+expecting
 `
 
 // healthLex maps token sequences to classes. It is built once per Guard and

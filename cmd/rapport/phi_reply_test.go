@@ -152,3 +152,32 @@ func TestPhiReplyCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPhiCheckReplyLines: any input either gives one output line per
+// non-blank input line, or an error that names a line; never a panic.
+func FuzzPhiCheckReplyLines(f *testing.F) {
+	f.Add("{\"id\":\"a\",\"reply\":\"We reviewed your chart.\"}\n{\"id\":\"b\",\"reply\":\"Thanks!\"}\n")
+	f.Add("{\"id\":\n")
+	f.Add("\n\n{\"reply\":\"Hi Jen\",\"author\":\"x\",\"org\":{\"phones\":[\"555-0100\"]}}")
+	f.Add("{\"reply\":null}")
+	f.Fuzz(func(t *testing.T, in string) {
+		for _, cmd := range []string{"check-reply", "disclosure"} {
+			out, err := runPhiCmd(t, in, cmd)
+			if err != nil {
+				if !strings.Contains(err.Error(), "line ") {
+					t.Fatalf("phi %s error %q does not name a line", cmd, err)
+				}
+				continue
+			}
+			nonBlank := 0
+			for _, l := range strings.Split(in, "\n") {
+				if strings.TrimSpace(l) != "" {
+					nonBlank++
+				}
+			}
+			if got := strings.Count(out, "\n"); got != nonBlank {
+				t.Fatalf("phi %s wrote %d lines for %d input lines", cmd, got, nonBlank)
+			}
+		}
+	})
+}
