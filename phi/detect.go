@@ -1,7 +1,8 @@
 package phi
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,8 +17,10 @@ type cand struct {
 // scanner holds the state of one Scan call.
 type scanner struct {
 	text  string
+	low   string // text in lower case with the same byte offsets, or ""
 	toks  []token
 	cands []cand
+	ev    []int8 // name evidence per token
 	lex   *lex
 }
 
@@ -54,6 +57,9 @@ func (sc *scanner) mark(a, b int, typ Type, conf float32) {
 }
 
 func (sc *scanner) lower(i int) string {
+	if sc.low != "" {
+		return sc.low[sc.toks[i].s:sc.toks[i].e]
+	}
 	w := sc.word(i)
 	for k := 0; k < len(w); k++ {
 		if c := w[k]; c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
@@ -175,11 +181,11 @@ func (sc *scanner) run() {
 // resolve sorts the findings and merges overlapping ones into one span whose
 // type is the most specific of those merged.
 func resolve(cs []cand) []cand {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].s != cs[j].s {
-			return cs[i].s < cs[j].s
+	slices.SortFunc(cs, func(a, b cand) int {
+		if a.s != b.s {
+			return cmp.Compare(a.s, b.s)
 		}
-		return cs[i].e > cs[j].e
+		return cmp.Compare(b.e, a.e)
 	})
 	out := cs[:0]
 	for _, c := range cs {

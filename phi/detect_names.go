@@ -80,11 +80,17 @@ func (sc *scanner) evidence(i int) int {
 	if i > 0 && sc.tight(i) && (sc.isPunct(i-1, '@') || sc.isPunct(i-1, '#')) {
 		return nameNone // handles and hashtags are chosen public names
 	}
+	if lx&fIDKey != 0 && lx&fFirst == 0 {
+		return nameNone
+	}
 	cap := t.shape&shCap != 0
 	if cap && n > 2 && t.shape&shAll == 0 && camel(sc.word(i)) {
 		return nameNone // GoFundMe, MVPs, iPhone
 	}
 	dict := lx&fDict != 0 || cap && sc.inflected(i)
+	if cap && !dict && drugLike(sc.lower(i)) {
+		return nameNone
+	}
 	names := lx&fNameList != 0
 	if all && n > 1 {
 		// Upper-case words are acronyms more often than names, unless the
@@ -115,8 +121,8 @@ func (sc *scanner) evidence(i int) int {
 			return nameStrong
 		case lx&fFirst != 0 && lx&fCommon == 0 && !start:
 			return nameStrong
-		case !dict && n >= 4:
-			return nameStrong // an unknown capitalised word opening a sentence
+		case !dict && n >= 4 && sc.subjectOf(i):
+			return nameStrong // "Tomomi is from", "Halldór: What a wife"
 		case names, !dict:
 			return nameWeak
 		case lx&(fCommon|fEnglish) == 0 && !start:
@@ -138,7 +144,7 @@ func (sc *scanner) evidence(i int) int {
 		}
 	}
 	// Lower-case social text: a known given name that is no word.
-	if lx&(fFirst|fPeople) != 0 && !dict && n >= 3 && lx&fLast == 0 || lx&fFirst != 0 && !dict && n >= 3 {
+	if lx&fFirst != 0 && !dict && n >= 3 && !sc.inflected(i) {
 		return nameStrong
 	}
 	return nameNone
@@ -159,7 +165,11 @@ func (sc *scanner) particle(i int) bool {
 // names finds person names: chains of capitalised words with at least one
 // strong sign, joined over initials, particles and hyphens.
 func (sc *scanner) names() {
-	ev := make([]int8, len(sc.toks))
+	ev := sc.ev[:0]
+	for range sc.toks {
+		ev = append(ev, nameNone)
+	}
+	sc.ev = ev
 	for i := range sc.toks {
 		if sc.toks[i].kind == kWord {
 			ev[i] = int8(sc.evidence(i))
@@ -353,6 +363,40 @@ func lowerCue(w string) bool {
 		"boyfriend", "girlfriend", "friend", "baby", "grandson", "granddaughter", "kid", "nephew",
 		"niece", "cousin", "aunt", "uncle", "dr", "mr", "mrs", "ms", "patient", "named", "nurse":
 		return true
+	}
+	return false
+}
+
+// subjectOf reports whether word i is followed by what follows a person's
+// name at the start of a sentence: a colon, a comma, or a common verb.
+func (sc *scanner) subjectOf(i int) bool {
+	if sc.isPunct(i+1, ':') || sc.isPunct(i+1, ',') {
+		return true
+	}
+	n := sc.nextWord(i, 0)
+	if n != i+1 {
+		return false
+	}
+	switch sc.lower(n) {
+	case "is", "was", "has", "had", "and", "said", "says", "will", "would", "can", "could", "spent",
+		"went", "shouted", "told", "asked", "called", "lives", "lived", "works", "worked", "got",
+		"gets", "wants", "needs", "loves", "likes", "did", "does", "just", "also", "from", "who",
+		"here", "es", "fue", "tiene", "ha", "y":
+		return true
+	}
+	return false
+}
+
+// drugLike reports the endings of drug and procedure names, which are
+// capitalised in clinical text but never names.
+func drugLike(w string) bool {
+	for _, suf := range [...]string{"mab", "nib", "pril", "sartan", "olol", "azol", "azole", "cilina", "cillin",
+		"micina", "mycin", "statina", "statin", "prazol", "prazole", "floxacino", "floxacin", "platino", "platin",
+		"relbina", "taxel", "rubicina", "rubicin", "ferón", "feron", "tidina", "tidine", "dipino", "dipine",
+		"zepam", "vir", "grafía", "scopia", "scopy", "ectomía", "ectomy", "itis", "osis", "emia", "algia", "logía", "logy"} {
+		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+			return true
+		}
 	}
 	return false
 }

@@ -140,8 +140,20 @@ func (sc *scanner) ipv6(a, b int) bool {
 // keyword looks back from token i, on the same line and over at most six
 // tokens, for a word that gives a number its identifier type.
 func (sc *scanner) keyword(i int) (Type, bool) {
+	typ, ok := sc.keywordFrom(i, 6)
+	if ok && typ == ID {
+		// A generic "ID" or "number" may follow the specific word: "member ID".
+		if spec, ok2 := sc.keywordFrom(i, 8); ok2 && spec != ID {
+			return spec, true
+		}
+	}
+	return typ, ok
+}
+
+func (sc *scanner) keywordFrom(i, window int) (Type, bool) {
 	seen := 0
-	for k := i - 1; k >= 0 && seen < 6; k-- {
+	first := true
+	for k := i - 1; k >= 0 && seen < window; k-- {
 		if sc.toks[k+1].nl {
 			break
 		}
@@ -150,11 +162,18 @@ func (sc *scanner) keyword(i int) (Type, bool) {
 			break
 		}
 		seen++
-		if t.kind != kWord {
+		if t.kind != kWord || t.lx&fIDKey == 0 {
 			continue
 		}
 		w := sc.lower(k)
-		if p := sc.prevWord(k, 1); p >= 0 {
+		if window > 6 && first {
+			if _, ok := idKeywords[w]; ok && idKeywords[w] == ID {
+				first = false
+				continue
+			}
+		}
+		first = false
+		if p := sc.prevWord(k, 1); p >= 0 && sc.toks[p].lx&fIDKey != 0 {
 			if typ, ok := idKeywords[sc.lower(p)+" "+w]; ok {
 				return typ, true
 			}
@@ -440,7 +459,9 @@ func (sc *scanner) numberRun(i int) int {
 		return j
 	case groups == 1 && digits == 4:
 		return j // a year, a PIN or a count: not an identifier by itself
-	case digits >= 6:
+	case strings.ContainsAny(text, "/") || thousands(text):
+		return j // 210/120 mm Hg, 249.000
+	case groups == 1 && digits >= 6 || digits >= 7:
 		sc.mark(i, j, ID, 0.55)
 		return j
 	}
@@ -626,4 +647,18 @@ func (sc *scanner) ordinalDate(i int) (int, bool) {
 	}
 	sc.mark(a, b, Date, 0.7)
 	return b, true
+}
+
+// thousands reports a number written with thousands separators: 249.000, 1.250.000.
+func thousands(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || len(parts[0]) == 0 || len(parts[0]) > 3 {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) != 3 {
+			return false
+		}
+	}
+	return true
 }

@@ -5,7 +5,7 @@ package phi
 func (sc *scanner) labels() {
 	for i := 0; i+1 < len(sc.toks); i++ {
 		t := sc.toks[i]
-		if t.kind != kWord || t.shape&shCap == 0 {
+		if t.kind != kWord || t.shape&shCap == 0 || t.lx&fIDKey == 0 {
 			continue
 		}
 		typ, ok := labelTypes[sc.lower(i)]
@@ -231,13 +231,16 @@ func (sc *scanner) streets() {
 // street word, a unit, or a second number. It returns the last token or i.
 func (sc *scanner) usStreet(i int) int {
 	k := i + 1
-	if k < len(sc.toks) && sc.toks[k].kind == kWord && sc.tight(k) && sc.toks[k].e-sc.toks[k].s == 1 {
+	if k < len(sc.toks) && sc.toks[k].kind == kWord && sc.tight(k) && sc.toks[k].e-sc.toks[k].s == 1 && (k+1 >= len(sc.toks) || !sc.tight(k+1)) {
 		k++ // 12B
+	}
+	if k < len(sc.toks) && sc.tight(k) || i > 0 && sc.tight(i) && sc.toks[i-1].kind != kPunct {
+		return i // part of a code such as 1EG4-TE5
 	}
 	words, unknown := 0, false
 	for ; k < len(sc.toks) && words < 5; k++ {
 		n := sc.toks[k]
-		if n.nl || n.used {
+		if n.nl || n.used || n.kind != kPunct && !n.sp && !(n.kind == kWord && ordinal(sc.lower(k))) {
 			break
 		}
 		if n.kind == kPunct {

@@ -36,37 +36,86 @@ const (
 	fRegion                       // countries, US states, Spanish communities
 	fStop                         // never a name by itself
 	fZipCue                       // zip, CP, …
+	fIDKey                        // words that introduce an identifier: MRN, NASS, policy, …
 )
 
 const fDict = fCommon | fEnglish | fSpanish
 const fNameList = fFirst | fLast | fPeople
 
-// lex maps a lowercase word to its flags. hot holds the short, frequent
-// words with the same flags: it stays in cache, and most tokens of a text
-// are found there without touching the large map.
+// lex maps a lowercase word to its flags. It is an open-addressing table
+// keyed by a 64-bit hash of the word alone: with about 250,000 words, the
+// chance that any word of a text shares a hash with a listed word is about
+// 1 in 10^13 per word, and storing no strings keeps the table at 6 MB and
+// one cache line per lookup. hot holds the short words, which are most of
+// the tokens of a text, in a table small enough to stay in cache.
 type lex struct {
-	hot map[string]uint32
-	all map[string]uint32
+	hot, all table
 }
 
-func (l *lex) get(w []byte) uint32 {
-	if f, ok := l.hot[string(w)]; ok {
-		return f
+type table struct {
+	mask uint64
+	keys []uint64 // 0 is an empty slot
+	vals []uint32
+}
+
+func newTable(n int) table {
+	size := 1
+	for size < 2*n {
+		size <<= 1
 	}
+	return table{mask: uint64(size - 1), keys: make([]uint64, size), vals: make([]uint32, size)}
+}
+
+// wordHash is FNV-1a, with 0 moved so that it can mark an empty slot.
+func wordHash(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for k := 0; k < len(s); k++ {
+		h ^= uint64(s[k])
+		h *= 1099511628211
+	}
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+func (t *table) add(h uint64, f uint32) {
+	i := h & t.mask
+	for t.keys[i] != 0 && t.keys[i] != h {
+		i = (i + 1) & t.mask
+	}
+	t.keys[i] = h
+	t.vals[i] |= f
+}
+
+func (t *table) get(h uint64) uint32 {
+	if len(t.keys) == 0 {
+		return 0
+	}
+	i := h & t.mask
+	for {
+		k := t.keys[i]
+		if k == h {
+			return t.vals[i]
+		}
+		if k == 0 {
+			return 0
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
+func (l *lex) get(w string) uint32 {
+	h := wordHash(w)
 	if len(w) <= hotLen {
-		return 0 // every short word of the lexicon is in hot
+		return l.hot.get(h) // every short word of the lexicon is in hot
 	}
-	return l.all[string(w)]
+	return l.all.get(h)
 }
 
-func (l *lex) lookup(w string) uint32 {
-	if f, ok := l.hot[w]; ok {
-		return f
-	}
-	return l.all[w]
-}
+func (l *lex) lookup(w string) uint32 { return l.get(w) }
 
-// hotLen is the longest word kept in the hot map.
+// hotLen is the longest word kept in the hot table.
 const hotLen = 4
 
 // lexicon is built once, on first use, from the embedded lists and never
@@ -78,13 +127,21 @@ func buildLex() (*lex, error) {
 	if err != nil {
 		return nil, err
 	}
-	hot := make(map[string]uint32, 8192)
-	for w, f := range m {
+	short := 0
+	for w := range m {
 		if len(w) <= hotLen {
-			hot[w] = f
+			short++
 		}
 	}
-	return &lex{hot: hot, all: m}, nil
+	l := &lex{hot: newTable(short), all: newTable(len(m) - short)}
+	for w, f := range m {
+		if len(w) <= hotLen {
+			l.hot.add(wordHash(w), f)
+		} else {
+			l.all.add(wordHash(w), f)
+		}
+	}
+	return l, nil
 }
 
 func buildLexicon() (map[string]uint32, error) {
@@ -119,6 +176,14 @@ func buildLexicon() (map[string]uint32, error) {
 		for _, w := range t.words {
 			m[w] |= t.flag
 		}
+	}
+	for k := range idKeywords {
+		for _, w := range strings.Fields(k) {
+			m[w] |= fIDKey
+		}
+	}
+	for k := range labelTypes {
+		m[k] |= fIDKey
 	}
 	return m, nil
 }

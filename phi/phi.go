@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Type is a HIPAA Safe Harbor identifier category, as named in the
@@ -71,7 +72,7 @@ type Detector struct {
 	public [][]string // lowercase words of each public name
 	phones []string   // digits of the organisation's phones
 	hosts  []string   // lowercase e-mails and URLs of the organisation
-	pool   sync.Pool  // *[]token scratch buffers
+	pool   sync.Pool  // *scratch
 }
 
 // NewDetector returns a detector for cfg. The embedded word lists are
@@ -80,7 +81,7 @@ func NewDetector(cfg Config) *Detector {
 	l, err := lexicon()
 	d := &Detector{cfg: cfg, lex: l, err: err}
 	if l == nil {
-		d.lex = &lex{hot: map[string]uint32{}, all: map[string]uint32{}}
+		d.lex = &lex{}
 	}
 	for _, group := range [][]string{cfg.OrgNames, cfg.StaffNames, cfg.PublicFigures} {
 		for _, n := range group {
@@ -117,21 +118,38 @@ func (d *Detector) Scan(text string) []Span {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
-	bp, _ := d.pool.Get().(*[]token)
-	if bp == nil {
-		bp = new([]token)
+	sp, _ := d.pool.Get().(*scratch)
+	if sp == nil {
+		sp = new(scratch)
 	}
-	sc := scanner{text: text, lex: d.lex}
-	sc.toks = tokenize(text, d.lex, *bp)
+	sp.low = append(sp.low[:0], text...)
+	sc := scanner{text: text, lex: d.lex, cands: sp.cands[:0], ev: sp.ev}
+	var same bool
+	sc.toks, same = tokenize(text, sp.low, d.lex, sp.toks)
+	if same {
+		// Lowered in place by tokenize; sp.low is not touched again before
+		// this scan ends.
+		sc.low = unsafe.String(unsafe.SliceData(sp.low), len(sp.low))
+	}
 	sc.run()
 	cs := resolve(sc.cands)
 	cs = d.dropPublic(text, cs)
-	*bp = sc.toks[:0]
-	d.pool.Put(bp)
-	if len(cs) == 0 {
-		return nil
+	var out []Span
+	if len(cs) > 0 {
+		out = toSpans(text, cs)
 	}
-	return toSpans(text, cs)
+	sp.toks, sp.cands, sp.ev = sc.toks[:0], sc.cands[:0], sc.ev[:0]
+	d.pool.Put(sp)
+	return out
+}
+
+// scratch holds the buffers one Scan call needs, reused through a pool so
+// that scanning short posts allocates little.
+type scratch struct {
+	toks  []token
+	cands []cand
+	ev    []int8
+	low   []byte
 }
 
 // toSpans converts byte offsets to code-point offsets in one forward walk.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Token kinds.
@@ -34,7 +35,13 @@ type token struct {
 
 // tokenize splits text into words, numbers and punctuation in one pass and
 // looks every word up in the lexicon.
-func tokenize(text string, lx *lex, toks []token) []token {
+//
+// low must hold a copy of text: tokenize lowers the letters of every word in
+// it, so that afterwards it is text in lower case with the same byte
+// offsets. It reports false when some word changes length in lower case
+// (then low is not usable).
+func tokenize(text string, low []byte, lx *lex, toks []token) ([]token, bool) {
+	same := true
 	toks = toks[:0]
 	sp, nl := false, true
 	var buf [48]byte
@@ -63,7 +70,9 @@ func tokenize(text string, lx *lex, toks []token) []token {
 			case isASCIILetter(c):
 				j, ascii := scanWord(text, i)
 				t := token{s: int32(i), e: int32(j), kind: kWord, sp: sp, nl: nl}
-				t.shape, t.lx = wordInfo(text[i:j], ascii, lx, buf[:])
+				var lw string
+				lw, same = lowerWord(text, low, i, j, ascii, same)
+				t.shape, t.lx = wordInfo(text[i:j], lw, ascii, lx, buf[:])
 				toks = append(toks, t)
 				sp, nl = false, false
 				i = j
@@ -80,7 +89,9 @@ func tokenize(text string, lx *lex, toks []token) []token {
 		case unicode.IsLetter(r):
 			j, ascii := scanWord(text, i)
 			t := token{s: int32(i), e: int32(j), kind: kWord, sp: sp, nl: nl}
-			t.shape, t.lx = wordInfo(text[i:j], ascii, lx, buf[:])
+			var lw string
+			lw, same = lowerWord(text, low, i, j, ascii, same)
+			t.shape, t.lx = wordInfo(text[i:j], lw, ascii, lx, buf[:])
 			toks = append(toks, t)
 			i = j
 		case unicode.IsDigit(r):
@@ -99,7 +110,7 @@ func tokenize(text string, lx *lex, toks []token) []token {
 		}
 		sp, nl = false, false
 	}
-	return toks
+	return toks, same
 }
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
@@ -149,7 +160,7 @@ func possessive(text string, k int) bool {
 }
 
 // wordInfo computes a word's shape and looks up its lowercase form.
-func wordInfo(w string, ascii bool, lx *lex, buf []byte) (uint8, uint32) {
+func wordInfo(w, lw string, ascii bool, lx *lex, buf []byte) (uint8, uint32) {
 	var shape uint8
 	if ascii {
 		shape |= shASCII
@@ -171,17 +182,21 @@ func wordInfo(w string, ascii bool, lx *lex, buf []byte) (uint8, uint32) {
 		} else {
 			shape |= shLower
 		}
-		if len(w) > len(buf) {
-			return shape, 0
-		}
-		b := buf[:len(w)]
-		for k := 0; k < len(w); k++ {
-			c := w[k]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
+		if lw == "" {
+			if len(w) > len(buf) {
+				return shape, 0
 			}
-			b[k] = c
+			b := buf[:len(w)]
+			for k := 0; k < len(w); k++ {
+				c := w[k]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b[k] = c
+			}
+			lw = string(b)
 		}
+		b := lw
 		f := lx.get(b)
 		if f == 0 {
 			// Contractions: "I've", "we'd" take the flags of their first part.
@@ -203,6 +218,30 @@ func wordInfo(w string, ascii bool, lx *lex, buf []byte) (uint8, uint32) {
 	} else {
 		shape |= shLower
 	}
-	lw := strings.ToLower(strings.ReplaceAll(w, "’", "'"))
+	if lw == "" {
+		lw = strings.ToLower(w)
+	}
+	if strings.Contains(lw, "’") {
+		lw = strings.ReplaceAll(lw, "’", "'")
+	}
 	return shape, lx.lookup(lw)
+}
+
+// lowerWord lowers text[i:j] into low[i:j] and returns it.
+func lowerWord(text string, low []byte, i, j int, ascii, same bool) (string, bool) {
+	if ascii {
+		b := low[i:j]
+		for k, c := range b {
+			if c >= 'A' && c <= 'Z' {
+				b[k] = c + 'a' - 'A'
+			}
+		}
+		return unsafe.String(unsafe.SliceData(b), len(b)), same
+	}
+	lw := strings.ToLower(text[i:j])
+	if len(lw) != j-i {
+		return lw, false
+	}
+	copy(low[i:j], lw)
+	return lw, same
 }
