@@ -87,7 +87,7 @@ func (c *gclause) implicitSelf() bool {
 	if c.phrase(i, "anyone", "else") {
 		return true
 	}
-	if isAny(w, "got", "had", "went", "spent", "took", "broke", "waited", "tested", "dealing", "finished", "waiting",
+	if isAny(w, "gave", "came", "fell", "lost", "woke", "ended", "saw", "felt", "made", "left", "found", "got", "had", "went", "spent", "took", "broke", "waited", "tested", "dealing", "finished", "waiting",
 		"recovering", "living", "struggling", "diagnosed", "admitted", "discharged", "can't", "cannot", "getting",
 		"having", "started", "starting", "heading", "back", "home", "post-op", "day", "six", "two", "three", "one") {
 		return true
@@ -144,7 +144,7 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 	}
 	// Questions about services disclose nothing: "When can I get a flu shot?"
 	onlyServices := cls&^(hPreventive|hSpecialty|hBilling|hRecord|hCareEvent|hProcedure) == 0
-	if c.toks[0].question && onlyServices && !careVerb && !c.ownsCare() {
+	if c.toks[0].question && onlyServices && !careVerb && !c.ownsCare() && c.find("anyone", "else") < 0 {
 		return SubjectNone, -1
 	}
 	k := c.firstHit(strong)

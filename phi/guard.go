@@ -133,6 +133,19 @@ func (g *Guard) CheckReply(in ReplyInput) Verdict {
 	a.author = letters(in.Author)
 	a.identifiers()
 	a.names()
+	// A relative the post speaks of ("my daughter") is who "his" and "her"
+	// in the reply most likely point at.
+	if in.Post != "" {
+		pt := gtokenize([]rune(in.Post))
+		for _, ps := range gsentences(pt) {
+			pc := newGClause(g.lex, pt[ps[0]:ps[1]])
+			for _, h := range pc.hits {
+				if h.class&hRelative != 0 && (isFirstPersonPoss(pc.w(h.i-1)) || isFirstPersonPoss(pc.w(h.i-2))) {
+					a.relative = true
+				}
+			}
+		}
+	}
 	var clauses []*gclause
 	for _, s := range gsentences(a.toks) {
 		c := newGClause(g.lex, a.toks[s[0]:s[1]])
@@ -394,12 +407,36 @@ func phoneRuns(rs []rune) [][2]int {
 // word), so that a false finding on "We'll" or "Relations" does not block
 // a good reply.
 func (a *replyCheck) plausibleName(start, end int) bool {
-	for _, t := range a.toks {
+	for i := 0; i < len(a.toks); i++ {
+		t := a.toks[i]
+		if t.start >= end {
+			// "Eastside library": a place, not a person.
+			return false
+		}
+		if _, n := a.g.lex.match(a.toks, i); n > 1 {
+			i += n - 1 // "Blue Cross" is an insurer
+			continue
+		}
 		if t.start < end && start < t.end && a.isNameWord(t) {
+			if j := a.lastTokenBefore(end); j+1 < len(a.toks) && !a.toks[j].sentEnd &&
+				isAny(a.toks[j+1].norm, "library", "park", "street", "mall", "school", "campus", "church", "center",
+					"centre", "avenue", "road", "branch", "station", "community", "neighborhood", "county", "city") {
+				return false
+			}
 			return true
 		}
 	}
 	return false
+}
+
+func (a *replyCheck) lastTokenBefore(end int) int {
+	j := -1
+	for i, t := range a.toks {
+		if t.start < end {
+			j = i
+		}
+	}
+	return j
 }
 
 // staffTitleBefore reports a clinician's title just before offset start

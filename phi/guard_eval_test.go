@@ -94,6 +94,7 @@ func TestReplySets(t *testing.T) {
 		{"replies_dev.jsonl", 0.97, 0.03},
 		{"replies_heldout.jsonl", 0.90, 0.06},
 		{"replies_heldout2.jsonl", 0.90, 0.06},
+		{"replies_heldout3.jsonl", 0.80, 0.10},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			recall, fb := replyRates(t, g, readJSONL[replyCase](t, tc.file))
@@ -119,6 +120,7 @@ func TestDisclosureSets(t *testing.T) {
 		{"posts_disclosure_dev.jsonl", 0.95, 0.92},
 		{"posts_disclosure_heldout.jsonl", 0.88, 0.85},
 		{"posts_disclosure_heldout2.jsonl", 0.85, 0.80},
+		{"posts_disclosure_heldout3.jsonl", 0.80, 0.75},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cases := readJSONL[postCase](t, tc.file)

@@ -49,7 +49,11 @@ func (a *replyCheck) postNames() map[string]bool {
 	}
 	prs := []rune(a.in.Post)
 	pt := gtokenize(prs)
+	inTerm := a.g.lex.covered(pt)
 	for i, t := range pt {
+		if inTerm[i] {
+			continue
+		}
 		if i > 0 && isAny(pt[i-1].norm, "dr", "nurse", "doctor", "dentist", "hygienist", "therapist", "pa", "np", "midwife") {
 			continue
 		}
@@ -77,6 +81,7 @@ func (a *replyCheck) postNames() map[string]bool {
 // names the post mentions. A name the poster chose (the handle) is fine.
 func (a *replyCheck) names() {
 	post := a.postNames()
+	inTerm := a.g.lex.covered(a.toks)
 	seen := map[int]bool{}
 	const (
 		srcTitle = iota
@@ -152,7 +157,7 @@ func (a *replyCheck) names() {
 			// "loves seeing Mason", "treated Anna": the person cared for.
 			report(i, nameRun(i), srcPost)
 		}
-		if post[t.norm] && a.isNameWord(t) && !(i > 0 && isAny(a.toks[i-1].norm, "dr", "nurse", "doctor")) {
+		if post[t.norm] && !inTerm[i] && a.isNameWord(t) && !(i > 0 && isAny(a.toks[i-1].norm, "dr", "nurse", "doctor")) {
 			report(i, i+1, srcPost)
 		}
 	}

@@ -454,6 +454,15 @@ first dose
 booster dose
 arrival
 new arrival
+gastric sleeve
+sleeve gastrectomy
+weight loss surgery
+weight-loss surgery
+allergy testing
+allergy test
+testing
+skin test
+patch test
 `
 
 const lexMedication = `
@@ -1221,4 +1230,19 @@ func wordMatches(tok, w string, last bool) bool {
 		return false
 	}
 	return tok == w+"s" || tok == w+"es"
+}
+
+// covered marks the tokens that are part of a term of two or more words
+// ("Blue Cross"), which are therefore not names.
+func (lx *healthLex) covered(toks []gtok) []bool {
+	out := make([]bool, len(toks))
+	for i := 0; i < len(toks); i++ {
+		if _, n := lx.match(toks, i); n > 1 {
+			for k := i; k < i+n; k++ {
+				out[k] = true
+			}
+			i += n - 1
+		}
+	}
+	return out
 }
