@@ -9,7 +9,7 @@
 //                        PDS has sequenced, then prints {"synced":true} (or
 //                        {"synced":false,"error":…})
 //   stdin closed, SIGTERM or SIGINT: closes the network, drops its Postgres
-//                        schemas and exits.
+//                        schemas, removes RAPPORT_PDS_TMPDIR if set, and exits.
 // Logs go to stderr. Needs PostgreSQL and Redis on the machine (the AppView
 // and Ozone use them): DB_POSTGRES_URL (default
 // postgresql://postgres@127.0.0.1:5432/postgres) and REDIS_HOST (default
@@ -80,6 +80,11 @@ function shutdown(code) {
       await dropSchemas()
     } catch (err) {
       console.error('drop schemas:', err)
+    }
+    // The harness gives us a private temp dir (PDS data and blobs); remove
+    // it here too, so it goes even when the harness itself was killed.
+    if (process.env.RAPPORT_PDS_TMPDIR) {
+      require('node:fs').rmSync(process.env.RAPPORT_PDS_TMPDIR, { recursive: true, force: true })
     }
     process.exit(code)
   })()

@@ -12,7 +12,7 @@ import (
 
 // BenchmarkLocalPDS measures the connector's round trips against the real
 // local PDS and AppView: an empty Fetch (the steady-state poll), a Fetch of
-// one new mention, and a Publish. It also reports the network's startup.
+// one new mention, and a Publish. It logs the network's startup time.
 //
 //	go test -run XXX -bench LocalPDS -benchtime 200x ./internal/bluesky/
 func BenchmarkLocalPDS(b *testing.B) {
@@ -48,7 +48,7 @@ func BenchmarkLocalPDS(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(n.Startup.Seconds(), "startup-s")
+	b.Logf("network startup %v", n.Startup)
 
 	b.Run("FetchEmpty", func(b *testing.B) {
 		for b.Loop() {

@@ -108,7 +108,7 @@ func Launch(ctx context.Context, logf func(format string, args ...any)) (*Networ
 	cmd.Dir = dir
 	// The PDS keeps its data and blobs under the OS temp dir; point it at one
 	// we remove at Close.
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NODE_ENV=test", "LOG_ENABLED=false")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "RAPPORT_PDS_TMPDIR="+tmp, "NODE_ENV=test", "LOG_ENABLED=false")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
