@@ -1,10 +1,93 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/importer"
+	"github.com/rapport-health/rapport/internal/ingest"
 )
 
+// runBench runs the built-in end-to-end benchmarks, whose figures go into
+// BENCHMARKS.md.
 func runBench(ctx context.Context, e *env, args []string) error {
-	return errors.New("bench: not implemented yet")
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New("bench: want a benchmark: import")
+	}
+	fs := flag.NewFlagSet("bench import", flag.ContinueOnError)
+	var sf storeFlags
+	sf.register(fs, e)
+	n := fs.Int("n", 1_000_000, "patients to import")
+	seed := fs.Int64("seed", 1, "seed of the synthetic population")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	if err := parseFlags(fs, e, args[1:]); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "rapport-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if sf.databaseURL == "" {
+		sf.data = filepath.Join(tmp, "data") // always a fresh database
+	}
+	csvPath := filepath.Join(tmp, "patients.csv")
+	f, err := os.Create(csvPath)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := importer.WriteSyntheticCSV(w, *n, *seed); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	st, _ := f.Stat()
+	f.Close()
+
+	s, err := sf.open(ctx, newLogger(e))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	o, err := ensureOrg(ctx, s, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(csvPath)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	actor := rapport.Actor{OrgID: o.ID, Role: rapport.RoleAdmin, Name: "system:bench", Addr: "cli"}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	rep, err := ingest.Run(ctx, s, actor, []ingest.File{{Name: "patients.csv", R: in}}, ingest.Options{})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	fmt.Fprintf(e.stdout, "import %d patients (%.1f MB CSV) into %s: %.1f s, %.0f patients/s; %s\n",
+		*n, float64(st.Size())/1e6, s.Dialect().Name, elapsed.Seconds(), float64(*n)/elapsed.Seconds(), rep.Summary())
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rapport-health/rapport"
 )
@@ -20,12 +21,17 @@ func (s *Store) BeginImport(ctx context.Context, actor rapport.Actor, source str
 	if err != nil {
 		return nil, internal("begin import", err)
 	}
-	it := &importTx{s: s, tx: tx, actor: actor, source: source}
+	it := &importTx{s: s, tx: tx, actor: actor, source: source,
+		newPatients: newBulk("patients", patientCols+", family_lc, given_lc", ""),
+		newIdents:   newBulk("patient_identifiers", "org_id, system, value, patient_id, type", " ON CONFLICT (org_id, system, value) DO NOTHING"),
+		newEvents: newBulk("consent_events", "id, org_id, patient_id, channel, purpose, status, at, source, evidence, recorded_at, recorded_by",
+			" ON CONFLICT (org_id, patient_id, channel, purpose, at, status, source) DO NOTHING"),
+		newCurrent: newBulk("consents", "org_id, patient_id, channel, purpose, status, at, source", ""),
+	}
 	stmts := []struct {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&it.insPatient, `INSERT INTO patients (` + patientCols + `, family_lc, given_lc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&it.updPatient, `UPDATE patients SET identifiers = ?, family = ?, given = ?, birth_date = ?, gender = ?, email = ?, phone = ?,
 			language = ?, time_zone = ?, address = ?, tags = ?, updated_at = ?, family_lc = ?, given_lc = ? WHERE org_id = ? AND id = ?`},
 		{&it.insIdent, `INSERT INTO patient_identifiers (org_id, system, value, patient_id, type) VALUES (?, ?, ?, ?, ?) ON CONFLICT (org_id, system, value) DO NOTHING`},
@@ -45,10 +51,15 @@ type importTx struct {
 	actor      rapport.Actor
 	source     string
 	stats      rapport.ImportStats
-	insPatient *sql.Stmt
 	updPatient *sql.Stmt
 	insIdent   *sql.Stmt
 	done       bool
+
+	// Buffers for new patients, written in bulk by flushNew.
+	newPatients *bulk
+	newIdents   *bulk
+	newEvents   *bulk
+	newCurrent  *bulk
 }
 
 type identKey struct{ system, value string }
@@ -186,14 +197,21 @@ func (it *importTx) Write(ctx context.Context, recs []rapport.ImportRecord) (int
 
 	entry := rapport.AuditEntryFor(it.actor, rapport.AuditImport, "Patient")
 	var created, updated, consents int
+	fail := func(i int, err error) (int, error) {
+		if ferr := it.flushNew(ctx); ferr != nil {
+			return i, ferr
+		}
+		return i, it.flush(ctx, &entry, created, updated, consents, err)
+	}
 	for i, r := range recs {
 		var patientID string
+		isNew := false
 		if r.Patient != nil {
-			id, isNew, changed, err := it.writePatient(ctx, r, known, existing)
+			id, created1, changed, err := it.writePatient(ctx, r, known, existing)
 			if err != nil {
-				return i, it.flush(ctx, &entry, created, updated, consents, err)
+				return fail(i, err)
 			}
-			patientID = id
+			patientID, isNew = id, created1
 			switch {
 			case isNew:
 				created++
@@ -210,21 +228,33 @@ func (it *importTx) Write(ctx context.Context, recs []rapport.ImportRecord) (int
 		} else {
 			patientID = known[identKey{r.PatientRef.System, r.PatientRef.Value}]
 			if patientID == "" {
-				return i, it.flush(ctx, &entry, created, updated, consents,
-					&rapport.RecordError{Where: r.Where, Field: "patient", Err: rapport.Errorf(rapport.EINVALID, "refers to a patient that is not in the registry or this import")})
+				return fail(i, &rapport.RecordError{Where: r.Where, Field: "patient", Err: rapport.Errorf(rapport.EINVALID, "refers to a patient that is not in the registry or this import")})
 			}
 		}
-		for j := range r.Consents {
-			c := r.Consents[j]
+		evs := make([]rapport.ConsentEvent, len(r.Consents))
+		for j, c := range r.Consents {
 			c.OrgID, c.PatientID = it.actor.OrgID, patientID
 			if err := validateConsent(&c); err != nil {
-				return i, it.flush(ctx, &entry, created, updated, consents, &rapport.RecordError{Where: r.Where, Field: "consent", Err: err})
+				return fail(i, &rapport.RecordError{Where: r.Where, Field: "consent", Err: err})
 			}
-			isNew, err := it.s.insertConsent(ctx, it.tx, it.actor, &c)
+			evs[j] = c
+		}
+		if isNew {
+			// A new patient has no history: every distinct event is new.
+			consents += it.bufferConsents(evs)
+			continue
+		}
+		if len(evs) > 0 {
+			if err := it.flushNew(ctx); err != nil {
+				return i, err
+			}
+		}
+		for j := range evs {
+			added, err := it.s.insertConsent(ctx, it.tx, it.actor, &evs[j])
 			if err != nil {
 				return i, err
 			}
-			if isNew {
+			if added {
 				consents++
 				it.stats.ConsentsAdded++
 				if r.Patient == nil {
@@ -233,7 +263,61 @@ func (it *importTx) Write(ctx context.Context, recs []rapport.ImportRecord) (int
 			}
 		}
 	}
+	if err := it.flushNew(ctx); err != nil {
+		return len(recs), err
+	}
 	return len(recs), it.flush(ctx, &entry, created, updated, consents, nil)
+}
+
+// bufferConsents queues the consent events of a new patient and its current
+// state per (channel, purpose), and returns how many distinct events it
+// queued.
+func (it *importTx) bufferConsents(evs []rapport.ConsentEvent) int {
+	type evKey struct {
+		ch, pu, st, src string
+		at             int64
+	}
+	type curKey struct{ ch, pu string }
+	seen := map[evKey]bool{}
+	current := map[curKey]rapport.ConsentEvent{}
+	var order []curKey
+	now := it.s.clock()
+	n := 0
+	for _, c := range evs {
+		c.At = c.At.UTC().Truncate(time.Microsecond)
+		k := evKey{string(c.Channel), string(c.Purpose), string(c.Status), c.Source, micros(c.At)}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		n++
+		it.newEvents.add(newID(), c.OrgID, c.PatientID, string(c.Channel), string(c.Purpose), string(c.Status), micros(c.At),
+			c.Source, c.Evidence, micros(now), it.actor.Name)
+		ck := curKey{string(c.Channel), string(c.Purpose)}
+		old, ok := current[ck]
+		if !ok {
+			order = append(order, ck)
+		}
+		if !ok || !c.At.Before(old.At) {
+			current[ck] = c
+		}
+	}
+	for _, ck := range order {
+		c := current[ck]
+		it.newCurrent.add(c.OrgID, c.PatientID, string(c.Channel), string(c.Purpose), string(c.Status), micros(c.At), c.Source)
+	}
+	it.stats.ConsentsAdded += n
+	return n
+}
+
+// flushNew writes the buffered new patients and their consent.
+func (it *importTx) flushNew(ctx context.Context) error {
+	for _, b := range []*bulk{it.newPatients, it.newIdents, it.newEvents, it.newCurrent} {
+		if err := b.flush(ctx, it.s, it.tx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // flush records the batch's audit entry (if it wrote anything) and returns
@@ -270,9 +354,7 @@ func (it *importTx) writePatient(ctx context.Context, r rapport.ImportRecord, kn
 	if id == "" {
 		np := *p
 		np.ID, np.OrgID, np.CreatedAt, np.UpdatedAt = newID(), it.actor.OrgID, now, now
-		if err := it.insert(ctx, &np); err != nil {
-			return "", false, false, err
-		}
+		it.buffer(&np)
 		for _, ident := range np.Identifiers {
 			known[identKey{ident.System, ident.Value}] = np.ID
 		}
@@ -296,6 +378,9 @@ func (it *importTx) writePatient(ctx context.Context, r rapport.ImportRecord, kn
 		return id, false, false, nil
 	}
 	merged.UpdatedAt = now
+	if err := it.flushNew(ctx); err != nil {
+		return "", false, false, err
+	}
 	for _, ident := range newIdents {
 		if _, err := it.insIdent.ExecContext(ctx, it.actor.OrgID, ident.System, ident.Value, id, ident.Type); err != nil {
 			return "", false, false, internal("insert identifier", err)
@@ -311,18 +396,13 @@ func (it *importTx) writePatient(ctx context.Context, r rapport.ImportRecord, kn
 	return id, false, true, nil
 }
 
-func (it *importTx) insert(ctx context.Context, p *rapport.Patient) error {
+func (it *importTx) buffer(p *rapport.Patient) {
 	ids, addr, tags := patientJSON(p)
-	if _, err := it.insPatient.ExecContext(ctx, p.ID, p.OrgID, ids, p.Family, p.Given, p.BirthDate, p.Gender, p.Email, p.Phone,
-		p.Language, p.TimeZone, addr, tags, micros(p.CreatedAt), micros(p.UpdatedAt), strings.ToLower(p.Family), strings.ToLower(p.Given)); err != nil {
-		return internal("insert patient", err)
-	}
+	it.newPatients.add(p.ID, p.OrgID, ids, p.Family, p.Given, p.BirthDate, p.Gender, p.Email, p.Phone,
+		p.Language, p.TimeZone, addr, tags, micros(p.CreatedAt), micros(p.UpdatedAt), strings.ToLower(p.Family), strings.ToLower(p.Given))
 	for _, ident := range p.Identifiers {
-		if _, err := it.insIdent.ExecContext(ctx, p.OrgID, ident.System, ident.Value, p.ID, ident.Type); err != nil {
-			return internal("insert identifier", err)
-		}
+		it.newIdents.add(p.OrgID, ident.System, ident.Value, p.ID, ident.Type)
 	}
-	return nil
 }
 
 func patientJSON(p *rapport.Patient) (ids, addr, tags string) {

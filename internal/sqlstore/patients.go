@@ -75,11 +75,11 @@ func (s *Store) FindPatients(ctx context.Context, actor rapport.Actor, f rapport
 	var criteria []string
 	if f.Identifier.Value != "" {
 		if f.Identifier.System != "" {
-			where = append(where, "EXISTS (SELECT 1 FROM patient_identifiers i WHERE i.org_id = p.org_id AND i.patient_id = p.id AND i.system = ? AND i.value = ?)")
-			args = append(args, f.Identifier.System, f.Identifier.Value)
+			where = append(where, "p.id IN (SELECT i.patient_id FROM patient_identifiers i WHERE i.org_id = ? AND i.system = ? AND i.value = ?)")
+			args = append(args, actor.OrgID, f.Identifier.System, f.Identifier.Value)
 		} else {
-			where = append(where, "EXISTS (SELECT 1 FROM patient_identifiers i WHERE i.org_id = p.org_id AND i.patient_id = p.id AND i.value = ?)")
-			args = append(args, f.Identifier.Value)
+			where = append(where, "p.id IN (SELECT i.patient_id FROM patient_identifiers i WHERE i.org_id = ? AND i.value = ?)")
+			args = append(args, actor.OrgID, f.Identifier.Value)
 		}
 		criteria = append(criteria, "identifier")
 	}

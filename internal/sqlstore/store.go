@@ -81,12 +81,21 @@ func (s *Store) q(query string) string { return s.d.rebind(query) }
 // clock returns the current time truncated to what the databases keep.
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// newID returns a random 128-bit identifier in hex: valid as a FHIR id and
-// meaningless outside Rapport.
+// newID returns a 128-bit identifier in hex (valid as a FHIR id and
+// meaningless outside Rapport): 48 bits of milliseconds since the epoch,
+// then 80 random bits, as in UUIDv7. Ids made close in time sort close
+// together, so a bulk import appends to the right edge of every index
+// instead of splitting pages all over it — several times faster on both
+// databases.
 func newID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic(fmt.Sprintf("sqlstore: crypto/rand: %v", err))
+	}
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
 	}
 	return hex.EncodeToString(b[:])
 }

@@ -71,7 +71,6 @@ CREATE TABLE patient_identifiers (
 	type       TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (org_id, system, value)
 );
-CREATE INDEX patient_identifiers_patient ON patient_identifiers (patient_id);
 CREATE INDEX patient_identifiers_value ON patient_identifiers (org_id, value);
 
 CREATE TABLE consent_events (

@@ -59,7 +59,7 @@ CREATE TABLE patients (
 	updated_at  INTEGER NOT NULL,
 	family_lc   TEXT NOT NULL DEFAULT '',
 	given_lc    TEXT NOT NULL DEFAULT ''
-);
+) WITHOUT ROWID;
 CREATE INDEX patients_org_family ON patients (org_id, family_lc);
 CREATE INDEX patients_org_given ON patients (org_id, given_lc);
 
@@ -71,11 +71,12 @@ CREATE TABLE patient_identifiers (
 	type       TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (org_id, system, value)
 ) WITHOUT ROWID;
-CREATE INDEX patient_identifiers_patient ON patient_identifiers (patient_id);
 CREATE INDEX patient_identifiers_value ON patient_identifiers (org_id, value);
 
+-- Keyed by the event itself, so that re-importing an event is a no-op and
+-- the table is one b-tree; id is the event's public name.
 CREATE TABLE consent_events (
-	id          TEXT PRIMARY KEY,
+	id          TEXT NOT NULL,
 	org_id      TEXT NOT NULL,
 	patient_id  TEXT NOT NULL REFERENCES patients (id),
 	channel     TEXT NOT NULL,
@@ -86,8 +87,8 @@ CREATE TABLE consent_events (
 	evidence    TEXT NOT NULL DEFAULT '',
 	recorded_at INTEGER NOT NULL,
 	recorded_by TEXT NOT NULL DEFAULT '',
-	UNIQUE (org_id, patient_id, channel, purpose, at, status, source)
-);
+	PRIMARY KEY (org_id, patient_id, channel, purpose, at, status, source)
+) WITHOUT ROWID;
 
 CREATE TABLE consents (
 	org_id     TEXT NOT NULL,
