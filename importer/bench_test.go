@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"io"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -67,4 +68,24 @@ func BenchmarkWriteSyntheticCSV(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*100_000/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkOpenSmall measures the fixed cost of a Reader: a short file
+// (an API upload, a fuzz input) must not pay for a big one's buffers.
+func BenchmarkOpenSmall(b *testing.B) {
+	const s = "mrn,birth_date,time_zone\nM1,1980-01-01,America/Chicago\nM2,1980-12-01,\n"
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := importer.Open("f.csv", strings.NewReader(s), importer.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := r.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }

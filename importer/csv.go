@@ -66,27 +66,32 @@ type csvReader struct {
 	ids      []rapport.Identifier
 	events   []rapport.ConsentEvent
 	strs     []string
+	slab     int // current chunk size in rows
 	nLines   int // address line columns
 }
 
-const slabSize = 256
+// maxSlab is the largest chunk, in rows; chunks start small and double,
+// so that a short file allocates little.
+const maxSlab = 256
 
 func (c *csvReader) newPatient() *rapport.Patient {
 	if len(c.patients) == 0 {
-		c.patients = make([]rapport.Patient, slabSize)
+		c.slab = min(max(2*c.slab, 8), maxSlab)
+		c.patients = make([]rapport.Patient, c.slab)
 	}
 	p := &c.patients[0]
 	c.patients = c.patients[1:]
 	return p
 }
 
-// take returns an empty slice with capacity n carved from *slab.
-func take[T any](slab *[]T, n int) []T {
+// take returns an empty slice with capacity n carved from *slab, which
+// is refilled with room for rows rows of n when short.
+func take[T any](slab *[]T, n, rows int) []T {
 	if n == 0 {
 		return nil
 	}
 	if len(*slab) < n {
-		*slab = make([]T, max(n, slabSize*4))
+		*slab = make([]T, n*rows)
 	}
 	out := (*slab)[:0:n]
 	*slab = (*slab)[n:]
@@ -233,7 +238,7 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 		consentCols             [16]int // indexes of set consent columns
 		nConsent                int
 	)
-	p.Identifiers = take(&c.ids, c.nIDCols)
+	p.Identifiers = take(&c.ids, c.nIDCols, c.slab)
 	for i := range c.cols {
 		col := &c.cols[i]
 		v := strings.TrimSpace(rec[i])
@@ -286,7 +291,7 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 			p.TimeZone = v
 		case colAddressLine, colAddressLine2:
 			if p.Address.Lines == nil {
-				p.Address.Lines = take(&c.strs, c.nLines)
+				p.Address.Lines = take(&c.strs, c.nLines, c.slab)
 			}
 			p.Address.Lines = append(p.Address.Lines, v)
 		case colCity:
@@ -302,7 +307,7 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 			consentCols[nConsent] = i
 			nConsent++
 		case colTags:
-			p.Tags = take(&c.strs, strings.Count(v, ";")+1)
+			p.Tags = take(&c.strs, strings.Count(v, ";")+1, c.slab)
 			for rest := v; rest != ""; {
 				var t string
 				t, rest, _ = strings.Cut(rest, ";")
@@ -351,7 +356,7 @@ func (c *csvReader) row(rec []string, line int) (rapport.ImportRecord, error) {
 	if consentSource == "" {
 		consentSource = "import:csv"
 	}
-	out.Consents = take(&c.events, nConsent)
+	out.Consents = take(&c.events, nConsent, c.slab)
 	for _, i := range consentCols[:nConsent] {
 		col := &c.cols[i]
 		st, ok := parseConsentValue(strings.TrimSpace(rec[i]))

@@ -311,7 +311,11 @@ func jsonSyntax(r *Reader, err error, data []byte, lines *lineIndex) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || strings.Contains(err.Error(), "unexpected end") {
 		return recordErr(r.where(lines.line(len(data))), "", "not valid JSON (unexpected end of file)")
 	}
-	return relocate(err, r.where(1))
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return recordErr(r.where(lines.line(int(te.Offset))), "", "JSON %s where a string is expected", te.Value)
+	}
+	return recordErr(r.where(1), "", "not a valid FHIR JSON document")
 }
 
 // lineIndex maps byte offsets to 1-based line numbers.

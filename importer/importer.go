@@ -69,7 +69,7 @@ func Open(name string, r io.Reader, opts Options) (*Reader, error) {
 		ignored: make(map[string]int),
 		zones:   make(map[string]bool),
 	}
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(r, 64<<10)
 	rd.format = opts.Format
 	if rd.format == "" {
 		rd.format = detect(name, br)
@@ -162,7 +162,7 @@ func detect(name string, br *bufio.Reader) Format {
 	case ".ndjson", ".jsonl":
 		return FormatNDJSON
 	}
-	head, _ := br.Peek(1 << 20)
+	head, _ := br.Peek(64 << 10)
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
