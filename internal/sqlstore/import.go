@@ -166,7 +166,7 @@ func (it *importTx) Write(ctx context.Context, recs []rapport.ImportRecord) (int
 	seen := map[identKey]bool{}
 	add := func(id rapport.Identifier) {
 		k := identKey{id.System, id.Value}
-		if k.value != "" && !seen[k] {
+		if k.system != "" && k.value != "" && !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}
@@ -275,7 +275,7 @@ func (it *importTx) Write(ctx context.Context, recs []rapport.ImportRecord) (int
 func (it *importTx) bufferConsents(evs []rapport.ConsentEvent) int {
 	type evKey struct {
 		ch, pu, st, src string
-		at             int64
+		at              int64
 	}
 	type curKey struct{ ch, pu string }
 	seen := map[evKey]bool{}
@@ -336,12 +336,17 @@ func (it *importTx) flush(ctx context.Context, e *rapport.AuditEntry, created, u
 // replace stored ones; empty imported fields keep what is stored.
 func (it *importTx) writePatient(ctx context.Context, r rapport.ImportRecord, known map[identKey]string, existing map[string]*rapport.Patient) (id string, isNew, changed bool, err error) {
 	p := r.Patient
-	if len(p.Identifiers) == 0 {
-		return "", false, false, &rapport.RecordError{Where: r.Where, Field: "identifier", Err: rapport.Errorf(rapport.EINVALID, "a patient needs at least one identifier")}
+	if !slices.ContainsFunc(p.Identifiers, func(id rapport.Identifier) bool { return id.System != "" && id.Value != "" }) {
+		return "", false, false, &rapport.RecordError{Where: r.Where, Field: "identifier", Err: rapport.Errorf(rapport.EINVALID, "a patient needs at least one identifier with a system")}
 	}
 	for _, ident := range p.Identifiers {
-		if ident.System == "" || ident.Value == "" {
-			return "", false, false, &rapport.RecordError{Where: r.Where, Field: "identifier", Err: rapport.Errorf(rapport.EINVALID, "an identifier needs a system and a value")}
+		if ident.Value == "" {
+			return "", false, false, &rapport.RecordError{Where: r.Where, Field: "identifier", Err: rapport.Errorf(rapport.EINVALID, "an identifier needs a value")}
+		}
+		if ident.System == "" {
+			// Without a system a value identifies nothing across sources:
+			// it is kept on the record but never used to match.
+			continue
 		}
 		if other := known[identKey{ident.System, ident.Value}]; other != "" {
 			if id != "" && id != other {
@@ -356,7 +361,9 @@ func (it *importTx) writePatient(ctx context.Context, r rapport.ImportRecord, kn
 		np.ID, np.OrgID, np.CreatedAt, np.UpdatedAt = newID(), it.actor.OrgID, now, now
 		it.buffer(&np)
 		for _, ident := range np.Identifiers {
-			known[identKey{ident.System, ident.Value}] = np.ID
+			if ident.System != "" {
+				known[identKey{ident.System, ident.Value}] = np.ID
+			}
 		}
 		existing[np.ID] = &np
 		return np.ID, true, false, nil
@@ -368,6 +375,12 @@ func (it *importTx) writePatient(ctx context.Context, r rapport.ImportRecord, kn
 	merged := merge(old, p)
 	var newIdents []rapport.Identifier
 	for _, ident := range p.Identifiers {
+		if ident.System == "" {
+			if !slices.ContainsFunc(merged.Identifiers, func(o rapport.Identifier) bool { return o.System == "" && o.Value == ident.Value }) {
+				merged.Identifiers = append(merged.Identifiers, ident)
+			}
+			continue
+		}
 		if known[identKey{ident.System, ident.Value}] == "" {
 			newIdents = append(newIdents, ident)
 			known[identKey{ident.System, ident.Value}] = id
@@ -401,7 +414,9 @@ func (it *importTx) buffer(p *rapport.Patient) {
 	it.newPatients.add(p.ID, p.OrgID, ids, p.Family, p.Given, p.BirthDate, p.Gender, p.Email, p.Phone,
 		p.Language, p.TimeZone, addr, tags, micros(p.CreatedAt), micros(p.UpdatedAt), strings.ToLower(p.Family), strings.ToLower(p.Given))
 	for _, ident := range p.Identifiers {
-		it.newIdents.add(p.OrgID, ident.System, ident.Value, p.ID, ident.Type)
+		if ident.System != "" {
+			it.newIdents.add(p.OrgID, ident.System, ident.Value, p.ID, ident.Type)
+		}
 	}
 }
 
