@@ -312,4 +312,3 @@ func startServer(t *testing.T, flags []string) (base string, logs *syncBuffer, s
 	t.Cleanup(stop)
 	return base, logs, stop
 }
-
