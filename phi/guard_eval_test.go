@@ -83,18 +83,25 @@ func replyRates(t *testing.T, g *Guard, cases []replyCase) (recall, falseBlock f
 }
 
 // The thresholds are the levels measured on 2026-11-21 minus a margin;
-// see docs/phi-guard.md.
+// see docs/phi-guard.md. Every held-out set was written before it was first
+// run; the figures of that first run are in the doc, and a set used to fix
+// the rules afterwards is no longer unseen.
 func TestReplySets(t *testing.T) {
-	g := NewGuard(NewDetector(Config{}), Org{})
+	det := NewDetector(Config{})
+	if err := det.Err(); err != nil {
+		t.Fatal(err)
+	}
+	g := NewGuard(det, Org{})
 	for _, tc := range []struct {
 		file          string
 		minRecall     float64
 		maxFalseBlock float64
 	}{
 		{"replies_dev.jsonl", 0.97, 0.03},
-		{"replies_heldout.jsonl", 0.90, 0.06},
-		{"replies_heldout2.jsonl", 0.90, 0.06},
-		{"replies_heldout3.jsonl", 0.80, 0.10},
+		{"replies_heldout.jsonl", 0.92, 0.05},
+		{"replies_heldout2.jsonl", 0.92, 0.05},
+		{"replies_heldout3.jsonl", 0.92, 0.05},
+		{"replies_heldout4.jsonl", 0.92, 0.05},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			recall, fb := replyRates(t, g, readJSONL[replyCase](t, tc.file))
@@ -117,10 +124,11 @@ func TestDisclosureSets(t *testing.T) {
 		minAccuracy float64 // discloses yes/no
 		minSubject  float64 // subject exactly right
 	}{
-		{"posts_disclosure_dev.jsonl", 0.95, 0.92},
-		{"posts_disclosure_heldout.jsonl", 0.88, 0.85},
-		{"posts_disclosure_heldout2.jsonl", 0.85, 0.80},
-		{"posts_disclosure_heldout3.jsonl", 0.80, 0.75},
+		{"posts_disclosure_dev.jsonl", 0.95, 0.95},
+		{"posts_disclosure_heldout.jsonl", 0.90, 0.90},
+		{"posts_disclosure_heldout2.jsonl", 0.90, 0.90},
+		{"posts_disclosure_heldout3.jsonl", 0.90, 0.90},
+		{"posts_disclosure_heldout4.jsonl", 0.90, 0.90},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cases := readJSONL[postCase](t, tc.file)

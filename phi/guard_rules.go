@@ -25,7 +25,7 @@ func nameStop(w string) bool {
 		"pharmacy", "portal", "mychart", "magnet", "board", "nursing", "week", "month", "day", "national", "awareness",
 		"i'm", "i've", "i'd", "i'll", "advocate", "advocates", "coordinator", "navigator", "representative",
 		"manager", "director", "officer", "desk", "line", "hotline", "ombudsman", "liaison", "specialist", "specialists",
-		"counselors", "educator", "chaplain", "volunteer", "volunteers", "he", "she", "they", "my", "his", "her", "their", "its", "who", "where", "when",
+		"counselors", "educator", "chaplain", "volunteer", "volunteers", "attn", "re", "fwd", "ps", "he", "she", "they", "my", "his", "her", "their", "its", "who", "where", "when",
 		"why", "how", "which", "never", "always", "still", "finally", "also", "only", "even", "got", "had", "was")
 }
 
@@ -284,7 +284,9 @@ func (a *replyCheck) clause(c *gclause) {
 				continue
 			}
 			hit := c.hits[h]
-			if hit.class&^hRelative == 0 {
+			if hit.class&^hRelative == 0 || hit.class&^hSensitive == 0 && c.w(hit.i+hit.n-1) == "health" {
+				// Relatives are handled below; "mental health" alone is
+				// general language (it matters only in reminders).
 				k = hit.i + hit.n - 1
 				if c.toks[k].sentEnd {
 					break

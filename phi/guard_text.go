@@ -183,6 +183,18 @@ type gclause struct {
 	hits []ghit
 	// hitAt[i] is the index in hits of the match covering token i, or -1.
 	hitAt []int
+	// Lazily computed facts: 0 unknown, 1 false, 2 true.
+	pastMemo, genericMemo int8
+}
+
+func memo(m *int8, f func() bool) bool {
+	if *m == 0 {
+		*m = 1
+		if f() {
+			*m = 2
+		}
+	}
+	return *m == 2
 }
 
 func newGClause(lx *healthLex, toks []gtok) *gclause {
@@ -407,12 +419,18 @@ func (c *gclause) imperative() bool {
 // generic reports language addressed to anyone, not to one person: an
 // instruction, a modal ("you can"), a condition ("if you"), a question
 // to the public ("did you know").
-func (c *gclause) generic() bool {
+func (c *gclause) generic() bool { return memo(&c.genericMemo, c.genericNow) }
+
+func (c *gclause) genericNow() bool {
 	if c.imperative() {
 		return true
 	}
 	for i := range c.toks {
 		w := c.w(i)
+		if isAny(w, "can", "may", "might", "should", "must") && isAny(c.w(i-1), "we", "i", "team", "staff", "doctor", "nurse") {
+			// "we can transfer your care" is about one person.
+			continue
+		}
 		if isAny(w, "can", "may", "might", "should", "must", "if", "whether", "anyone",
 			"whoever", "whenever", "available", "anytime") {
 			return true
@@ -428,7 +446,9 @@ func (c *gclause) generic() bool {
 }
 
 // past reports whether the clause tells of something that happened.
-func (c *gclause) past() bool {
+func (c *gclause) past() bool { return memo(&c.pastMemo, c.pastNow) }
+
+func (c *gclause) pastNow() bool {
 	for i := range c.toks {
 		if c.phrase(i, "did", "you", "know") {
 			continue
