@@ -95,3 +95,12 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkNormalizeEmail(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rapport.NormalizeEmail("Ana.Rivera.17@Example.org"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

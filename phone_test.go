@@ -149,3 +149,12 @@ func FuzzNormalizePhone(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkNormalizePhone(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rapport.NormalizePhone("(312) 555-0142", "US"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
