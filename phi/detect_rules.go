@@ -444,8 +444,9 @@ func (sc *scanner) numberRun(i int) int {
 		sc.mark(i, j, Phone, 0.9)
 		return j
 	case hasKW && typ != Phone && digits >= 3:
-		sc.mark(i, j, typ, 0.85)
-		return j
+		a, b := sc.codeExtent(i, j)
+		sc.mark(a, b, typ, 0.85)
+		return b
 	case digits >= 13 && digits <= 19 && luhn(text):
 		sc.mark(i, j, Account, 0.85)
 		return j
@@ -661,4 +662,28 @@ func thousands(s string) bool {
 		}
 	}
 	return true
+}
+
+// codeExtent widens [i, j] over letters, digits and inner hyphens glued to
+// it, so that a serial such as PXR-88213-A is taken whole.
+func (sc *scanner) codeExtent(i, j int) (int, int) {
+	glued := func(k int) bool {
+		t := sc.toks[k]
+		return !t.used && (t.kind == kWord || t.kind == kNum)
+	}
+	for i >= 2 && sc.tight(i) && sc.isPunct(i-1, '-') && sc.tight(i-1) && glued(i-2) || i >= 1 && sc.tight(i) && glued(i-1) {
+		if sc.isPunct(i-1, '-') {
+			i -= 2
+		} else {
+			i--
+		}
+	}
+	for j+2 < len(sc.toks) && sc.tight(j+1) && sc.isPunct(j+1, '-') && sc.tight(j+2) && glued(j+2) || j+1 < len(sc.toks) && sc.tight(j+1) && glued(j+1) {
+		if sc.isPunct(j+1, '-') {
+			j += 2
+		} else {
+			j++
+		}
+	}
+	return i, j
 }

@@ -24,12 +24,13 @@ func (sc *scanner) labels() {
 		b := a - 1
 		for m := a; m < len(sc.toks) && !sc.toks[m].nl && m < a+12; m++ {
 			tm := sc.toks[m]
-			if tm.used {
-				break
+			if tm.used || m > a && tm.s-sc.toks[m-1].e >= 3 || tm.lx&fIDKey != 0 && m > a {
+				break // a column gap or the next label ends the value
 			}
 			if tm.kind == kPunct {
 				c := sc.text[tm.s]
-				if c == '.' && (m+1 >= len(sc.toks) || sc.toks[m+1].nl || sc.toks[m+1].sp && sc.toks[m+1].shape&shCap != 0 && typ == Name) {
+				initial := m > 0 && sc.toks[m-1].kind == kWord && sc.toks[m-1].e-sc.toks[m-1].s == 1
+				if c == '.' && !initial && (m+1 >= len(sc.toks) || sc.toks[m+1].nl || sc.toks[m+1].sp && sc.toks[m+1].shape&shCap != 0 && typ == Name) {
 					break
 				}
 				if typ == Name && c != '.' && c != '-' && c != '\'' {
@@ -391,8 +392,8 @@ func (sc *scanner) addressTail(b int) int {
 func (sc *scanner) careSites() {
 	for i := 0; i < len(sc.toks); i++ {
 		t := sc.toks[i]
-		if t.used || t.kind != kWord || t.shape&shCap == 0 || t.lx&fCareSite == 0 {
-			continue
+		if t.used || t.kind != kWord || t.shape&shCap == 0 || t.shape&shAll != 0 || t.lx&fCareSite == 0 {
+			continue // an upper-case HOSPITAL is a heading
 		}
 		// Forward: "Hospital Universitario de La Princesa".
 		b := i
@@ -417,8 +418,8 @@ func (sc *scanner) careSites() {
 		a := i
 		for k := i - 1; k >= 0 && k >= i-5; k-- {
 			n := sc.toks[k]
-			if sc.toks[k+1].nl || n.used {
-				break
+			if sc.toks[k+1].nl && n.kind != kWord || n.used {
+				break // a line break inside a name ("Beth Israel Deaconess\nMedical Center") is kept
 			}
 			if n.kind == kWord && n.shape&shCap != 0 && n.lx&(fStop|fTitle) == 0 || n.kind == kWord && n.lx&fCareSite != 0 && n.shape&shCap != 0 {
 				a = k
