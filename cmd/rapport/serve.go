@@ -27,8 +27,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", envOr(e, "RAPPORT_ADDR", "127.0.0.1:8080"), "listen address (env RAPPORT_ADDR)")
 	insecure := fs.Bool("insecure-cookies", false, "send session cookies without the Secure flag (plain-HTTP development only)")
 	baseURL := fs.String("base-url", e.getenv("RAPPORT_BASE_URL"), "public URL of this server, for FHIR fullUrls (env RAPPORT_BASE_URL)")
+	modelPath := fs.String("segment-model", e.getenv("RAPPORT_SEGMENT_MODEL"), "segmentation model JSON; empty means the built-in default model (env RAPPORT_SEGMENT_MODEL)")
 	checkpointEvery := fs.Duration("audit-checkpoint", 10*time.Minute, "how often to sign the audit chain heads")
 	if err := parseFlags(fs, e, args); err != nil {
+		return err
+	}
+	model, err := loadModel(e, *modelPath)
+	if err != nil {
 		return err
 	}
 	log := newLogger(e)
@@ -41,7 +46,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL}, *checkpointEvery, e.stdout)
+	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model}, *checkpointEvery, e.stdout)
 }
 
 func envOr(e *env, key, def string) string {
@@ -113,3 +118,4 @@ func checkpointLoop(ctx context.Context, log *slog.Logger, s *sqlstore.Store, ev
 		}
 	}
 }
+

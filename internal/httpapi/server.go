@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/segment"
 )
 
 // Stores is what the API needs of storage.
@@ -15,6 +16,7 @@ type Stores interface {
 	rapport.OrgStore
 	rapport.PatientStore
 	rapport.AuditStore
+	rapport.SegmentStore
 	Ping(ctx context.Context) error
 }
 
@@ -33,6 +35,8 @@ type Config struct {
 	// means derive it from the request.
 	BaseURL string
 	Now     func() time.Time
+	// Model is the segmentation model answers are classified with.
+	Model *segment.Model
 }
 
 // Server is the HTTP API.
@@ -75,6 +79,9 @@ func (s *Server) routes() {
 	s.Handle("GET /api/v1/me", http.HandlerFunc(s.handleMe))
 	s.Handle("POST /api/v1/import", http.HandlerFunc(s.handleImport))
 	s.Handle("POST /api/v1/patients/{id}/consents", http.HandlerFunc(s.handleRecordConsent))
+	s.Handle("POST /api/v1/patients/{id}/assessments", http.HandlerFunc(s.handleAssess))
+	s.Handle("GET /api/v1/patients/{id}/segment", http.HandlerFunc(s.handlePatientSegment))
+	s.Handle("GET /api/v1/segments", http.HandlerFunc(s.handleSegments))
 	s.Handle("GET /api/v1/audit", http.HandlerFunc(s.handleAudit))
 	s.Handle("GET /api/v1/audit/verify", http.HandlerFunc(s.handleAuditVerify))
 	s.mux.HandleFunc("GET /fhir/metadata", s.handleCapabilities)

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"Permissions", testPermissions},
 		{"AuditChain", testAuditChain},
 		{"AuditTamper", testAuditTamper},
+		{"Assessments", testAssessments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -629,4 +630,55 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
+}
+
+func testAssessments(t *testing.T, open Opener) {
+	f := setup(t, open)
+	ctx := context.Background()
+	f.importRecs(t, f.admin, rapport.ImportRecord{Patient: patient("MRN001", "A", "B")}, rapport.ImportRecord{Patient: patient("MRN002", "C", "D")})
+	ps, _, _ := f.s.FindPatients(ctx, f.admin, rapport.PatientFilter{})
+	marketer := rapport.Actor{OrgID: f.org.ID, Role: rapport.RoleMarket, Name: "m"}
+	rec := func(pid, seg string, p float64, at time.Time) {
+		t.Helper()
+		a := &rapport.Assessment{PatientID: pid, ModelID: "m1", ModelVersion: "1", Form: "full", Segment: seg, Probability: p,
+			Probabilities: map[string]float64{seg: p, "other": 1 - p}, Answered: 30, Channels: []string{"sms"}, At: at, Source: "api"}
+		if err := f.s.RecordAssessment(ctx, marketer, a); err != nil {
+			t.Fatalf("RecordAssessment: %v", err)
+		}
+	}
+	rec(ps[0].ID, "planner", 0.9, epoch)
+	rec(ps[0].ID, "caregiver", 0.8, epoch.Add(48*time.Hour)) // re-assessment: history, and the new current
+	rec(ps[0].ID, "present", 0.7, epoch.Add(time.Hour))      // an older one arriving late is history only
+	rec(ps[1].ID, "caregiver", 0.6, epoch)
+	hist, err := f.s.Assessments(ctx, f.admin, ps[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var segs []string
+	for _, a := range hist {
+		segs = append(segs, a.Segment)
+	}
+	if diff := cmp.Diff([]string{"caregiver", "present", "planner"}, segs); diff != "" {
+		t.Errorf("history newest first (-want +got):\n%s", diff)
+	}
+	if hist[0].Probabilities["caregiver"] != 0.8 || hist[0].Channels[0] != "sms" || hist[0].ModelVersion != "1" {
+		t.Errorf("stored assessment = %+v", hist[0])
+	}
+	counts, err := f.s.SegmentCounts(ctx, marketer, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"caregiver": 2}, counts); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	if _, err := f.s.Assessments(ctx, marketer, ps[0].ID); rapport.ErrorCode(err) != rapport.EFORBIDDEN {
+		t.Errorf("marketer reads a patient's assessments: %v, want forbidden", err)
+	}
+	_, other := f.newOrg(t, "other2")
+	other.Role = rapport.RoleMarket
+	wantCode(t, "other org assesses a patient", f.s.RecordAssessment(ctx, other, &rapport.Assessment{PatientID: ps[0].ID, ModelID: "m1",
+		Segment: "x", Probability: 0.5}), rapport.ENOTFOUND)
+	if c, err := f.s.SegmentCounts(ctx, other, "m1"); err != nil || len(c) != 0 {
+		t.Errorf("other org counts %v, %v", c, err)
+	}
 }
