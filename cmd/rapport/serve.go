@@ -118,4 +118,3 @@ func checkpointLoop(ctx context.Context, log *slog.Logger, s *sqlstore.Store, ev
 		}
 	}
 }
-
