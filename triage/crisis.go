@@ -49,6 +49,10 @@ func exclusionExprs() []string {
 		`overdose (prevention|crisis|awareness|epidemic|reversal)`,
 		`heart attack awareness`,
 		`(to|could|would) die for`,
+		`death (certificate|certificates|of me)`,
+		`blood (test|tests|drive|drives|pressure|sugar|work|bank|donors?|donation)|donate blood`,
+		`(gun|firearm) (violence prevention|safety)`,
+		`(heart attack|stroke|overdose|suicide|seizure|choking|cpr|first aid|stop the bleed) (awareness|prevention|training|class|classes|course|courses|survivors?|support group|fund|walk|vigil|month|week|program|rehab|center|centre|unit|team|ward|patients)`,
 		`dying to (know|try|see|go|get|meet)`,
 	}
 }
@@ -80,7 +84,7 @@ func crisisExprs() []crisisPattern {
 		{CrisisViolence, "threat of a shooting", "shoot* active", `\bshoot\w* up\b|\bactive shooter\b|\bshooter\b`},
 		{CrisisViolence, "threat of violence", "kill murder stab shoot strangle burn bomb attack", `\b(going to|gonna|will|ill|want to|wanna|about to|gon) (kill|murder|stab|shoot|strangle|burn|bomb|attack) (\w+ )?(the|that|this|your|every\w*|all|him|her|them|you|those|his|these|ur)\b`},
 		{CrisisViolence, "threat of violence", "hurt beat punch hit", `\b(going to|gonna|will|ill|want to|wanna|about to) (hurt|beat|beat up|punch|hit) (\w+ )?(that|your|him|her|them|you|those|everyone|everybody|the (nurse|doctor|receptionist|staff|surgeon|guard|manager)\w*)\b`},
-		{CrisisViolence, "threat of violence", "lives life back know", `\bpay with (their|your|his|her) li(fe|ves)\b|\bwatch your back\b|\bknow where (you|your \w+) (live|park|work)\b`},
+		{CrisisViolence, "threat of violence", "lives life back know waiting", `\bpay with (their|your|his|her) li(fe|ves)\b|\bwatch your back\b|\bknow where (you|your \w+) (live|park|work)\b|\b(ill|i will|im going to|gonna) be waiting for (your|the|that) (doctor|doctors|nurse|nurses|surgeon|staff|receptionist|dentist)\b`},
 		{CrisisViolence, "bomb threat", "bomb explosive blow", `\b(theres|there is|planted|placed|put|left|have|got) an? (bomb|explosive)\b|\b(should|will|going to|gonna) (bomb|blow up)\b`},
 		{CrisisViolence, "weapon reported", "gun knife weapon rifle firearm pistol machete", `\b(bring|bringing|brought|coming( \w+){0,4} with|man with|woman with|guy with|someone with|person with|somebody with|threaten\w*( \w+){0,3} with|has|pulled|pointing|waving) an? (gun|knife|weapon|rifle|firearm|pistol|machete)\b`},
 		{CrisisViolence, "abuse or threat to the writer", "hitting beating choking abusing strangling abused kill", `\b(hitting|beating|choking|abusing|strangling) me\b|\bbeing abused\b|\b(going to|gonna|will|wants to|threatened to|trying to|tried to) kill me\b`},
@@ -109,7 +113,7 @@ type compiledCrisis struct {
 }
 
 // exclusionTriggers are the words without which no exclusion can match.
-const exclusionTriggers = "suicide overdose heart die dying"
+const exclusionTriggers = "suicide overdose heart die dying death stroke seizure choking cpr first stop blood gun firearm"
 
 // crisisDetector holds the compiled patterns. It is built once per Triager
 // and is read-only afterwards, so it is safe for concurrent use.
@@ -121,6 +125,7 @@ type crisisDetector struct {
 	exact    map[string][]int
 	prefixes []prefixTrigger
 	excludes map[string]bool
+	signals  []compiledSignal
 }
 
 type prefixTrigger struct {
@@ -133,7 +138,7 @@ func newCrisisDetector() (*crisisDetector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crisis exclusions: %w", err)
 	}
-	d := &crisisDetector{exclude: ex, exact: map[string][]int{}, excludes: map[string]bool{}}
+	d := &crisisDetector{exclude: ex, exact: map[string][]int{}, excludes: map[string]bool{}, signals: compileSignals()}
 	for _, w := range strings.Fields(exclusionTriggers) {
 		d.excludes[w] = true
 	}
@@ -188,12 +193,13 @@ func (d *crisisDetector) detect(norm string, tokens []string) detection {
 	}
 	if exclusion && d.exclude.MatchString(norm) {
 		norm = d.exclude.ReplaceAllString(norm, " ")
+		tokens = strings.Fields(norm)
 		out.excluded = true
 	}
-	if !any {
-		return out
-	}
 	for i, p := range d.patterns {
+		if !any {
+			break
+		}
 		if !candidate[i] {
 			continue
 		}
@@ -201,6 +207,9 @@ func (d *crisisDetector) detect(norm string, tokens []string) detection {
 			out.crisis, out.category, out.reason, out.match = true, p.category, p.reason, strings.TrimSpace(m)
 			return out
 		}
+	}
+	if cat, reason, m, ok := detectSignal(d.signals, tokens); ok {
+		out.crisis, out.category, out.reason, out.match = true, cat, reason, m
 	}
 	return out
 }

@@ -83,3 +83,43 @@ func (l *lexicon) match(tokens []string) bool {
 	}
 	return false
 }
+
+// find returns the token index of every match (the start of each phrase).
+func (l *lexicon) find(tokens []string) []int {
+	var at []int
+	for i, tok := range tokens {
+		matched := false
+		for _, p := range l.byFirst[tok] {
+			if phraseAt(p, tokens, i) {
+				matched = true
+				break
+			}
+		}
+		for _, p := range l.wildcard {
+			if !matched && phraseAt(p, tokens, i) {
+				matched = true
+			}
+		}
+		if matched {
+			at = append(at, i)
+		}
+	}
+	return at
+}
+
+// firstMatch returns the first matching entry's words at its position, or "".
+func (l *lexicon) firstMatch(tokens []string) string {
+	for i, tok := range tokens {
+		for _, p := range l.byFirst[tok] {
+			if phraseAt(p, tokens, i) {
+				return strings.Join(tokens[i:i+len(p)], " ")
+			}
+		}
+		for _, p := range l.wildcard {
+			if phraseAt(p, tokens, i) {
+				return strings.Join(tokens[i:i+len(p)], " ")
+			}
+		}
+	}
+	return ""
+}
