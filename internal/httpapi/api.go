@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-health/rapport"
@@ -123,9 +124,16 @@ func (s *Server) handleAuditVerify(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// An auditor learns about their own organisation's chain only.
+	problems := []string{}
+	for _, p := range rep.Problems {
+		if strings.Contains(p, actor.OrgID) {
+			problems = append(problems, p)
+		}
+	}
 	status := http.StatusOK
-	if !rep.OK() {
+	if len(problems) > 0 {
 		status = http.StatusConflict
 	}
-	writeJSON(w, status, map[string]any{"ok": rep.OK(), "orgs": rep.Orgs, "entries": rep.Entries, "checkpoints": rep.Checkpoints, "problems": rep.Problems})
+	writeJSON(w, status, map[string]any{"ok": len(problems) == 0, "problems": problems})
 }
