@@ -25,7 +25,7 @@ var migrations embed.FS
 
 // Dialect is PostgreSQL's dialect.
 func Dialect() sqlstore.Dialect {
-	return sqlstore.Dialect{Name: "postgres", Numbered: true, ForUpdate: " FOR UPDATE", MaxParams: 65535, IsUnique: isUnique}
+	return sqlstore.Dialect{Name: "postgres", Numbered: true, ForUpdate: " FOR UPDATE", SkipLocked: " FOR UPDATE SKIP LOCKED", MaxParams: 65535, IsUnique: isUnique}
 }
 
 func isUnique(err error) bool {

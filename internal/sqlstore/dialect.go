@@ -15,6 +15,10 @@ type Dialect struct {
 	// until the transaction ends (" FOR UPDATE"); empty where the database
 	// has a single writer.
 	ForUpdate string
+	// SkipLocked is appended to a SELECT that claims a queued job, so that
+	// concurrent workers pass over rows another holds (" FOR UPDATE SKIP
+	// LOCKED"); empty where the database has a single writer.
+	SkipLocked string
 	// MaxParams is the most bind parameters one statement may carry.
 	MaxParams int
 	// IsUnique reports whether err is a unique-constraint violation.

@@ -46,6 +46,9 @@ func Run(t *testing.T, open Opener) {
 		{"AuditChain", testAuditChain},
 		{"AuditTamper", testAuditTamper},
 		{"Assessments", testAssessments},
+		{"PublishWorkflow", testPublishWorkflow},
+		{"PublishJobs", testPublishJobs},
+		{"PublishCalendarAndRules", testPublishCalendarAndRules},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
