@@ -168,13 +168,46 @@ func (sc *scanner) trimChunk(a, b int) (int, int) {
 
 // run executes every detection pass in order: the specific, structured ones
 // first, so that names never claim the words of an address or a date.
+//
+// One look at the tokens first tells which passes can find anything, so a
+// short post without digits or month words skips most of them.
 func (sc *scanner) run() {
-	sc.chunks()
-	sc.streets()
-	sc.numbers()
-	sc.labels()
-	sc.monthDates()
-	sc.careSites()
+	var words uint32
+	nums, colon, dense := false, false, false
+	for k := range sc.toks {
+		t := &sc.toks[k]
+		switch t.kind {
+		case kWord:
+			words |= t.lx
+		case kNum:
+			nums = true
+		case kPunct:
+			if sc.text[t.s] == ':' {
+				colon = true
+			}
+			if k > 0 && !t.sp {
+				dense = true // punctuation inside a space-free chunk: e-mail, URL, IP
+			}
+		}
+	}
+	if dense {
+		sc.chunks()
+	}
+	if nums || words&(fStreetPre|fStreetSuf) != 0 {
+		sc.streets()
+	}
+	if nums {
+		sc.numbers()
+	}
+	if colon && words&fIDKey != 0 {
+		sc.labels()
+	}
+	if words&(fMonth|fWeekday|fHoliday) != 0 {
+		sc.monthDates()
+	}
+	if words&fCareSite != 0 {
+		sc.careSites()
+	}
 	sc.names()
 }
 

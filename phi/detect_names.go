@@ -171,7 +171,9 @@ func (sc *scanner) names() {
 	}
 	sc.ev = ev
 	for i := range sc.toks {
-		if sc.toks[i].kind == kWord {
+		t := &sc.toks[i]
+		// A lower-case common word is never a name: skip the call.
+		if t.kind == kWord && (t.shape&shLower == 0 || t.lx&fCommon == 0) {
 			ev[i] = int8(sc.evidence(i))
 		}
 	}
@@ -318,7 +320,11 @@ func (sc *scanner) inflected(i int) bool {
 		return false
 	}
 	w := sc.lower(i)
-	try := func(s string) bool { return sc.lex.lookup(s)&fDict != 0 }
+	// The candidate lemma is hashed in two parts so that no string is built.
+	try := func(stem, add string) bool {
+		h := fixHash(fnvAdd(fnvAdd(fnvOffset, stem), add))
+		return sc.lex.getHash(h, len(stem)+len(add))&fDict != 0
+	}
 	for _, suf := range [...]struct{ cut, add string }{
 		{"s", ""}, {"es", ""}, {"as", "o"}, {"a", "o"}, {"os", "o"},
 		{"a", "ar"}, {"an", "ar"}, {"ó", "ar"}, {"ado", "ar"}, {"ada", "ar"}, {"ados", "ar"}, {"adas", "ar"}, {"aba", "ar"}, {"aron", "ar"},
@@ -327,7 +333,7 @@ func (sc *scanner) inflected(i int) bool {
 		{"ción", "r"}, {"ciones", "ción"}, {"ales", "al"}, {"icos", "ico"}, {"icas", "ico"}, {"ica", "ico"},
 		{"ed", ""}, {"ed", "e"}, {"ing", ""}, {"ing", "e"}, {"ly", ""}, {"ies", "y"},
 	} {
-		if strings.HasSuffix(w, suf.cut) && try(w[:len(w)-len(suf.cut)]+suf.add) {
+		if w[len(w)-1] == suf.cut[len(suf.cut)-1] && strings.HasSuffix(w, suf.cut) && try(w[:len(w)-len(suf.cut)], suf.add) {
 			return true
 		}
 	}
@@ -394,7 +400,7 @@ func drugLike(w string) bool {
 		"micina", "mycin", "statina", "statin", "prazol", "prazole", "floxacino", "floxacin", "platino", "platin",
 		"relbina", "taxel", "rubicina", "rubicin", "ferón", "feron", "tidina", "tidine", "dipino", "dipine",
 		"zepam", "vir", "grafía", "scopia", "scopy", "ectomía", "ectomy", "itis", "osis", "emia", "algia", "logía", "logy"} {
-		if len(w) > len(suf)+2 && strings.HasSuffix(w, suf) {
+		if len(w) > len(suf)+2 && w[len(w)-1] == suf[len(suf)-1] && strings.HasSuffix(w, suf) {
 			return true
 		}
 	}

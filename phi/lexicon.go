@@ -42,75 +42,112 @@ const (
 const fDict = fCommon | fEnglish | fSpanish
 const fNameList = fFirst | fLast | fPeople
 
-// lex maps a lowercase word to its flags. It is an open-addressing table
-// keyed by a 64-bit hash of the word alone: with about 250,000 words, the
-// chance that any word of a text shares a hash with a listed word is about
-// 1 in 10^13 per word, and storing no strings keeps the table at 6 MB and
-// one cache line per lookup. hot holds the short words, which are most of
-// the tokens of a text, in a table small enough to stay in cache.
+// lex maps a lowercase word to its flags. It is a set of open-addressing
+// tables keyed by a 64-bit FNV-1a hash of the word alone: the low bits pick
+// the slot and the high 32 bits are kept as a fingerprint, so no string is
+// stored and a slot is 8 bytes. A word that is not listed is mistaken for a
+// listed one with a probability of about 2^-32 per slot probed (the tables
+// are kept at most three quarters full). hot holds the words of at most 4 bytes and
+// common the common English words: those tables are small enough to stay in
+// cache, and most tokens of a text are found there.
 type lex struct {
-	hot, all table
+	hot, common, all table
 }
 
+// table is an open-addressing hash table; key and flags share a slot so
+// that a lookup touches one cache line.
 type table struct {
-	mask uint64
-	keys []uint64 // 0 is an empty slot
-	vals []uint32
+	mask  uint64
+	slots []slot
+}
+
+// slot keeps the upper 32 bits of the word's hash (the lower bits chose
+// the slot), so one slot is 8 bytes and eight share a cache line.
+type slot struct {
+	key uint32 // 0 is an empty slot
+	val uint32
+}
+
+func fingerprint(h uint64) uint32 {
+	if f := uint32(h >> 32); f != 0 {
+		return f
+	}
+	return 1
 }
 
 func newTable(n int) table {
 	size := 1
-	for size < 2*n {
+	for size*3 < 4*n { // at most three quarters full
 		size <<= 1
 	}
-	return table{mask: uint64(size - 1), keys: make([]uint64, size), vals: make([]uint32, size)}
+	return table{mask: uint64(size - 1), slots: make([]slot, size)}
 }
 
-// wordHash is FNV-1a, with 0 moved so that it can mark an empty slot.
-func wordHash(s string) uint64 {
-	h := uint64(14695981039346656037)
+const fnvOffset = 14695981039346656037
+
+// fnvAdd continues an FNV-1a hash over s.
+func fnvAdd(h uint64, s string) uint64 {
 	for k := 0; k < len(s); k++ {
 		h ^= uint64(s[k])
 		h *= 1099511628211
 	}
+	return h
+}
+
+// wordHash is FNV-1a, with 0 moved so that it can mark an empty slot.
+func wordHash(s string) uint64 { return fixHash(fnvAdd(fnvOffset, s)) }
+
+func fixHash(h uint64) uint64 {
 	if h == 0 {
-		h = 1
+		return 1
 	}
 	return h
 }
 
 func (t *table) add(h uint64, f uint32) {
+	fp := fingerprint(h)
 	i := h & t.mask
-	for t.keys[i] != 0 && t.keys[i] != h {
+	for t.slots[i].key != 0 && t.slots[i].key != fp {
 		i = (i + 1) & t.mask
 	}
-	t.keys[i] = h
-	t.vals[i] |= f
+	t.slots[i].key = fp
+	t.slots[i].val |= f
 }
 
-func (t *table) get(h uint64) uint32 {
-	if len(t.keys) == 0 {
-		return 0
+// get returns the flags of h and whether h is in the table.
+func (t *table) get(h uint64) (uint32, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
 	}
+	fp := fingerprint(h)
 	i := h & t.mask
 	for {
-		k := t.keys[i]
-		if k == h {
-			return t.vals[i]
+		sl := &t.slots[i]
+		if sl.key == fp {
+			return sl.val, true
 		}
-		if k == 0 {
-			return 0
+		if sl.key == 0 {
+			return 0, false
 		}
 		i = (i + 1) & t.mask
 	}
 }
 
-func (l *lex) get(w string) uint32 {
-	h := wordHash(w)
-	if len(w) <= hotLen {
-		return l.hot.get(h) // every short word of the lexicon is in hot
+// get looks a lowercase word up: short words in hot, common English words
+// in common (small enough to stay in cache), the rest in all.
+func (l *lex) get(w string) uint32 { return l.getHash(wordHash(w), len(w)) }
+
+// getHash looks up a word by its hash and length in bytes.
+func (l *lex) getHash(h uint64, n int) uint32 {
+	if n <= hotLen {
+		f, _ := l.hot.get(h)
+		return f
 	}
-	return l.all.get(h)
+	if f, ok := l.common.get(h); ok {
+		return f
+	}
+	f, _ := l.all.get(h)
+	return f
 }
 
 func (l *lex) lookup(w string) uint32 { return l.get(w) }
@@ -127,17 +164,23 @@ func buildLex() (*lex, error) {
 	if err != nil {
 		return nil, err
 	}
-	short := 0
-	for w := range m {
-		if len(w) <= hotLen {
+	short, common := 0, 0
+	for w, f := range m {
+		switch {
+		case len(w) <= hotLen:
 			short++
+		case f&fCommon != 0:
+			common++
 		}
 	}
-	l := &lex{hot: newTable(short), all: newTable(len(m) - short)}
+	l := &lex{hot: newTable(short), common: newTable(common), all: newTable(len(m) - short - common)}
 	for w, f := range m {
-		if len(w) <= hotLen {
+		switch {
+		case len(w) <= hotLen:
 			l.hot.add(wordHash(w), f)
-		} else {
+		case f&fCommon != 0:
+			l.common.add(wordHash(w), f)
+		default:
 			l.all.add(wordHash(w), f)
 		}
 	}

@@ -115,7 +115,8 @@ func (d *Detector) Scan(text string) []Span {
 	if text == "" {
 		return nil
 	}
-	if !utf8.ValidString(text) {
+	ascii := isASCII(text)
+	if !ascii && !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
 	sp, _ := d.pool.Get().(*scratch)
@@ -136,7 +137,7 @@ func (d *Detector) Scan(text string) []Span {
 	cs = d.dropPublic(text, cs)
 	var out []Span
 	if len(cs) > 0 {
-		out = toSpans(text, cs)
+		out = toSpans(text, cs, ascii)
 	}
 	sp.toks, sp.cands, sp.ev = sc.toks[:0], sc.cands[:0], sc.ev[:0]
 	d.pool.Put(sp)
@@ -153,8 +154,14 @@ type scratch struct {
 }
 
 // toSpans converts byte offsets to code-point offsets in one forward walk.
-func toSpans(text string, cs []cand) []Span {
+func toSpans(text string, cs []cand, ascii bool) []Span {
 	out := make([]Span, len(cs))
+	if ascii {
+		for k, c := range cs {
+			out[k] = Span{Start: int(c.s), End: int(c.e), Type: c.typ, Confidence: float64(int(c.conf*100+0.5)) / 100}
+		}
+		return out
+	}
 	bytePos, cp := 0, 0
 	advance := func(to int) int {
 		for bytePos < to {
@@ -263,4 +270,13 @@ func lastN(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+func isASCII(s string) bool {
+	for k := 0; k < len(s); k++ {
+		if s[k] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

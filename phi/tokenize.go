@@ -68,6 +68,13 @@ func tokenize(text string, low []byte, lx *lex, toks []token) ([]token, bool) {
 				i = j
 				continue
 			case isASCIILetter(c):
+				if t, j, ok := asciiWord(text, low, i, lx); ok {
+					t.sp, t.nl = sp, nl
+					toks = append(toks, t)
+					sp, nl = false, false
+					i = j
+					continue
+				}
 				j, ascii := scanWord(text, i)
 				t := token{s: int32(i), e: int32(j), kind: kWord, sp: sp, nl: nl}
 				var lw string
@@ -244,4 +251,43 @@ func lowerWord(text string, low []byte, i, j int, ascii, same bool) (string, boo
 	}
 	copy(low[i:j], lw)
 	return lw, same
+}
+
+// asciiWord is the fast path of the tokenizer for a word of ASCII letters:
+// one loop finds its end, lowers it into low, hashes it and reads its shape.
+// It reports false when the word holds a non-ASCII letter or an apostrophe,
+// which the general path handles.
+func asciiWord(text string, low []byte, i int, lx *lex) (token, int, bool) {
+	h := uint64(fnvOffset)
+	upper, lower := 0, 0
+	j := i
+	for ; j < len(text); j++ {
+		c := text[j]
+		switch {
+		case c >= 'a' && c <= 'z':
+			lower++
+		case c >= 'A' && c <= 'Z':
+			upper++
+			c += 'a' - 'A'
+			low[j] = c
+		case c >= utf8.RuneSelf || c == '\'' && j+1 < len(text) && isASCIILetter(text[j+1]):
+			return token{}, 0, false
+		default:
+			goto done
+		}
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+done:
+	t := token{s: int32(i), e: int32(j), kind: kWord, shape: shASCII}
+	if text[i] >= 'A' && text[i] <= 'Z' {
+		t.shape |= shCap
+		if lower == 0 && upper > 1 {
+			t.shape |= shAll
+		}
+	} else {
+		t.shape |= shLower
+	}
+	t.lx = lx.getHash(fixHash(h), j-i)
+	return t, j, true
 }
