@@ -74,7 +74,7 @@ func (g *Guard) Disclosure(text string) Disclosure {
 // as posts often do ("Waited 4 hours…", "Got my flu shot…").
 func (c *gclause) implicitSelf() bool {
 	i := 0
-	for i < len(c.toks) && isAny(c.w(i), "just", "finally", "still", "so", "already", "also", "ugh", "today", "now", "been") {
+	for i < len(c.toks) && gIsAny(c.w(i), "just", "finally", "still", "so", "already", "also", "ugh", "today", "now", "been") {
 		if c.w(i) == "been" {
 			return true
 		}
@@ -87,18 +87,18 @@ func (c *gclause) implicitSelf() bool {
 	if c.phrase(i, "anyone", "else") {
 		return true
 	}
-	if isAny(w, "gave", "came", "fell", "lost", "woke", "ended", "saw", "felt", "made", "left", "found", "got", "had", "went", "spent", "took", "broke", "waited", "tested", "dealing", "finished", "waiting",
+	if gIsAny(w, "gave", "came", "fell", "lost", "woke", "ended", "saw", "felt", "made", "left", "found", "got", "had", "went", "spent", "took", "broke", "waited", "tested", "dealing", "finished", "waiting",
 		"recovering", "living", "struggling", "diagnosed", "admitted", "discharged", "can't", "cannot", "getting",
 		"having", "started", "starting", "heading", "back", "home", "post-op", "day", "six", "two", "three", "one") {
 		return true
 	}
-	if len(w) > 4 && (hasSuffix(w, "ed") || hasSuffix(w, "ing")) && !c.toks[i].title {
+	if len(w) > 4 && (gHasSuffix(w, "ed") || gHasSuffix(w, "ing")) && !c.toks[i].title {
 		return true
 	}
-	return c.toks[i].first && len(w) > 4 && hasSuffix(w, "ed")
+	return c.toks[i].first && len(w) > 4 && gHasSuffix(w, "ed")
 }
 
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+func gHasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 
 // disclosureSubject decides one sentence: whose health it discloses and
 // the index of the health match that shows it (or -1).
@@ -108,9 +108,9 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 	cls := c.classes() &^ hRelative
 	careVerb := false
 	for i := range c.toks {
-		if isStrongCareVerb(c.w(i)) && !isAny(c.w(i), "documented", "noted", "tested") || c.phrase(i, "taking", "care") ||
-			c.phrase(i, "took", "care") || isAny(c.w(i), "born", "overdosed", "sober", "pregnant", "stitches") ||
-			c.w(i) == "had" && isAny(c.w(i+1), "her", "a", "the", "my", "our", "their", "his") && isAny(c.w(i+2), "baby", "babies", "twins") {
+		if isStrongCareVerb(c.w(i)) && !gIsAny(c.w(i), "documented", "noted", "tested") || c.phrase(i, "taking", "care") ||
+			c.phrase(i, "took", "care") || gIsAny(c.w(i), "born", "overdosed", "sober", "pregnant", "stitches") ||
+			c.w(i) == "had" && gIsAny(c.w(i+1), "her", "a", "the", "my", "our", "their", "his") && gIsAny(c.w(i+2), "baby", "babies", "twins") {
 			careVerb = true
 		}
 	}
@@ -127,7 +127,7 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 			firstPoss = true
 		case isThirdPron(w):
 			third = true
-		case hasSuffix(w, "-year-old") || hasSuffix(w, "-month-old"):
+		case gHasSuffix(w, "-year-old") || gHasSuffix(w, "-month-old"):
 			rel = true
 		}
 		if h := c.hitAt[i]; h >= 0 && c.hits[h].class&hRelative != 0 {
@@ -135,7 +135,7 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 		}
 	}
 	// A named third person at the start: "Jake from my office was hospitalized".
-	if c.toks[0].title && !nameStop(c.w(0)) && !isFirstPersonStrong(c.w(0)) && !hasSuffix(c.w(0), "ing") && !hasSuffix(c.w(0), "ed") && isAny(c.w(1), "from", "was", "is", "has", "had", "got") {
+	if c.toks[0].title && !nameStop(c.w(0)) && !isFirstPersonStrong(c.w(0)) && !gHasSuffix(c.w(0), "ing") && !gHasSuffix(c.w(0), "ed") && gIsAny(c.w(1), "from", "was", "is", "has", "had", "got") {
 		third = true
 	}
 	self := firstStrong || firstPoss || c.implicitSelf()
@@ -176,15 +176,6 @@ func (c *gclause) disclosureSubject() (Subject, int) {
 	return SubjectSelf, k
 }
 
-func (c *gclause) hasFirstPoss() bool {
-	for i := range c.toks {
-		if isFirstPersonPoss(c.w(i)) {
-			return true
-		}
-	}
-	return false
-}
-
 // CheckReminder checks an outbound SMS or e-mail reminder for the minimum
 // necessary rule: a reminder may say that an appointment exists, but not
 // what it is for. Diagnoses, medications, procedures and specialties whose
@@ -222,10 +213,10 @@ func (g *Guard) CheckReminder(text string) Verdict {
 }
 
 func reminderContact(org Org) string {
-	if p := first(org.Phones); p != "" {
+	if p := gFirst(org.Phones); p != "" {
 		return "Call " + p + " to confirm or reschedule."
 	}
-	if u := first(org.URLs); u != "" {
+	if u := gFirst(org.URLs); u != "" {
 		return "Visit " + u + " to confirm or reschedule."
 	}
 	return "Reply to this message to confirm or reschedule."
@@ -270,10 +261,10 @@ func (c *gclause) inCareSite() bool {
 			continue
 		}
 		k := h.i - 1
-		if isAny(c.w(k), "the", "your", "our", "a") {
+		if gIsAny(c.w(k), "the", "your", "our", "a") {
 			k--
 		}
-		if isAny(c.w(k), "in", "on", "at", "into", "from") && !c.toks[0].question {
+		if gIsAny(c.w(k), "in", "on", "at", "into", "from") && !c.toks[0].question {
 			return true
 		}
 	}

@@ -130,7 +130,7 @@ func (a *replyCheck) add(code string, start, end int, msg string) {
 func (g *Guard) CheckReply(in ReplyInput) Verdict {
 	a := &replyCheck{g: g, in: in, org: g.org.merge(in.Org), rs: []rune(in.Reply)}
 	a.toks = gtokenize(a.rs)
-	a.author = letters(in.Author)
+	a.author = gLetters(in.Author)
 	a.identifiers()
 	a.names()
 	// A relative the post speaks of ("my daughter") is who "his" and "her"
@@ -197,7 +197,7 @@ func verdictOf(rs []Reason) Verdict {
 }
 
 // letters returns the letters of s in lower case ("Bill W." → "billw").
-func letters(s string) string {
+func gLetters(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsLetter(r) {
@@ -207,7 +207,7 @@ func letters(s string) string {
 	return b.String()
 }
 
-func digits(s string) string {
+func gDigits(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r >= '0' && r <= '9' {
@@ -235,9 +235,9 @@ func hostOf(s string) string {
 // told about).
 func (a *replyCheck) isOrgContact(text string) bool {
 	lt := strings.ToLower(strings.TrimSpace(text))
-	if d := digits(text); len(d) >= 7 {
+	if d := gDigits(text); len(d) >= 7 {
 		for _, p := range a.org.Phones {
-			pd := digits(p)
+			pd := gDigits(p)
 			if pd != "" && (d == pd || strings.TrimPrefix(d, "1") == strings.TrimPrefix(pd, "1")) {
 				return true
 			}
@@ -258,7 +258,7 @@ func (a *replyCheck) isOrgContact(text string) bool {
 			}
 		}
 	}
-	ll := letters(text)
+	ll := gLetters(text)
 	if ll == "" {
 		return false
 	}
@@ -268,7 +268,7 @@ func (a *replyCheck) isOrgContact(text string) bool {
 			a.g.det.cfg.StaffNames...), a.g.det.cfg.PublicFigures...)
 	}
 	for _, n := range names {
-		if nl := letters(n); nl != "" && (nl == ll || strings.Contains(nl, ll) && len(ll) >= 4) {
+		if nl := gLetters(n); nl != "" && (nl == ll || strings.Contains(nl, ll) && len(ll) >= 4) {
 			return true
 		}
 	}
@@ -278,7 +278,7 @@ func (a *replyCheck) isOrgContact(text string) bool {
 // inAuthor reports whether the word is part of the name or handle the
 // poster chose.
 func (a *replyCheck) inAuthor(word string) bool {
-	w := letters(word)
+	w := gLetters(word)
 	return len(w) >= 2 && a.author != "" && strings.Contains(a.author, w)
 }
 
@@ -341,8 +341,8 @@ func (a *replyCheck) identifiers() {
 			if !a.isOrgContact(t.raw) && !covered(t.start, t.end) {
 				a.add(CodeExternalLink, t.start, t.end, "Links to an address that is not one of the organisation's; make sure it does not identify anyone.")
 			}
-		case isAny(t.norm, "room", "rm", "bed", "mrn", "acct", "account", "member", "policy", "id") && i+1 < len(a.toks) &&
-			hasDigit(a.toks[i+1].norm) && !a.toks[i].sentEnd:
+		case gIsAny(t.norm, "room", "rm", "bed", "mrn", "acct", "account", "member", "policy", "id") && i+1 < len(a.toks) &&
+			gHasDigit(a.toks[i+1].norm) && !a.toks[i].sentEnd:
 			if !covered(t.start, a.toks[i+1].end) {
 				a.add(CodeIdentifier, t.start, a.toks[i+1].end, "Contains a room, record or account number. Such numbers identify a patient.")
 			}
@@ -355,7 +355,7 @@ func (a *replyCheck) identifiers() {
 	}
 }
 
-func hasDigit(s string) bool {
+func gHasDigit(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' }) >= 0
 }
 
@@ -368,7 +368,7 @@ func looksLikeURL(w string) bool {
 	if dot <= 0 {
 		return false
 	}
-	return isAny(h[dot+1:], "org", "com", "net", "gov", "edu", "io", "us", "health", "info", "co", "care")
+	return gIsAny(h[dot+1:], "org", "com", "net", "gov", "edu", "io", "us", "health", "info", "co", "care")
 }
 
 // phoneRuns returns the runs of digits and phone punctuation that hold
@@ -419,7 +419,7 @@ func (a *replyCheck) plausibleName(start, end int) bool {
 		}
 		if t.start < end && start < t.end && a.isNameWord(t) {
 			if j := a.lastTokenBefore(end); j+1 < len(a.toks) && !a.toks[j].sentEnd &&
-				isAny(a.toks[j+1].norm, "library", "park", "street", "mall", "school", "campus", "church", "center",
+				gIsAny(a.toks[j+1].norm, "library", "park", "street", "mall", "school", "campus", "church", "center",
 					"centre", "avenue", "road", "branch", "station", "community", "neighborhood", "county", "city") {
 				return false
 			}
@@ -444,7 +444,7 @@ func (a *replyCheck) lastTokenBefore(end int) int {
 func (a *replyCheck) staffTitleBefore(start int) bool {
 	for i, t := range a.toks {
 		if t.start >= start {
-			if i > 0 && isAny(a.toks[i-1].norm, "dr", "doctor", "nurse", "np", "pa", "our") {
+			if i > 0 && gIsAny(a.toks[i-1].norm, "dr", "doctor", "nurse", "np", "pa", "our") {
 				return true
 			}
 			// "our Patient Advocate": a role at the organisation.

@@ -10,7 +10,7 @@ var benchReplies = []ReplyInput{
 }
 
 func benchGuard(b *testing.B, det *Detector) {
-	g := NewGuard(det, testOrg)
+	g := NewGuard(det, guardTestOrg)
 	n := 0
 	for _, r := range benchReplies {
 		n += len(r.Reply) + len(r.Post)
@@ -60,6 +60,6 @@ func BenchmarkDisclosure(b *testing.B) {
 
 func BenchmarkNewGuard(b *testing.B) {
 	for b.Loop() {
-		NewGuard(nil, testOrg)
+		NewGuard(nil, guardTestOrg)
 	}
 }

@@ -31,7 +31,7 @@ func FuzzCheckReply(f *testing.F) {
 	} {
 		f.Add(s, "My sister Lena was in your ICU.", "jp_outdoors")
 	}
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	f.Fuzz(func(t *testing.T, reply, post, author string) {
 		in := ReplyInput{Reply: reply, Post: post, Author: author}
 		v := g.CheckReply(in)
@@ -98,7 +98,7 @@ func FuzzCheckReminder(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	f.Fuzz(func(t *testing.T, text string) {
 		v := g.CheckReminder(text)
 		checkReasons(t, "CheckReminder", text, v.Reasons)

@@ -10,7 +10,7 @@ import "strings"
 
 // nameStop are capitalised words that are not names.
 func nameStop(w string) bool {
-	return isAny(w, "we", "our", "us", "you", "your", "i", "the", "a", "an", "so", "thanks", "thank", "team", "everyone",
+	return gIsAny(w, "we", "our", "us", "you", "your", "i", "the", "a", "an", "so", "thanks", "thank", "team", "everyone",
 		"all", "again", "to", "for", "and", "hi", "hello", "hey", "happy", "congrats", "congratulations", "dear", "sorry",
 		"please", "welcome", "there", "folks", "god", "ha", "wow", "yes", "no", "ok", "okay", "oh", "it", "this", "that",
 		"what", "great", "glad", "good", "morning", "evening", "afternoon", "friend", "friends", "neighbor", "neighbors",
@@ -31,7 +31,7 @@ func nameStop(w string) bool {
 
 // isNameWord reports whether t could be (part of) a personal name.
 func (a *replyCheck) isNameWord(t gtok) bool {
-	if !t.title || t.allCaps || nameStop(t.norm) || isMonthOrDay(t.norm) || isMonthOrDay(strings.TrimSuffix(t.norm, "s")) || hasDigit(t.norm) {
+	if !t.title || t.allCaps || nameStop(t.norm) || isMonthOrDay(t.norm) || isMonthOrDay(strings.TrimSuffix(t.norm, "s")) || gHasDigit(t.norm) {
 		return false
 	}
 	if _, n := a.g.lex.match([]gtok{t}, 0); n > 0 {
@@ -54,7 +54,7 @@ func (a *replyCheck) postNames() map[string]bool {
 		if inTerm[i] {
 			continue
 		}
-		if i > 0 && isAny(pt[i-1].norm, "dr", "nurse", "doctor", "dentist", "hygienist", "therapist", "pa", "np", "midwife") {
+		if i > 0 && gIsAny(pt[i-1].norm, "dr", "nurse", "doctor", "dentist", "hygienist", "therapist", "pa", "np", "midwife") {
 			continue
 		}
 		if !t.first && a.isNameWord(t) {
@@ -133,7 +133,7 @@ func (a *replyCheck) names() {
 	for i := 0; i < len(a.toks); i++ {
 		t := a.toks[i]
 		switch {
-		case isAny(t.norm, "mr", "mrs", "ms", "miss", "mx") && !t.sentEnd:
+		case gIsAny(t.norm, "mr", "mrs", "ms", "miss", "mx") && !t.sentEnd:
 			if j := nameRun(i + 1); j > i+1 {
 				report(i, j, srcTitle)
 			}
@@ -141,7 +141,7 @@ func (a *replyCheck) names() {
 			if j := nameRun(i + 1); j > i+1 {
 				report(i+1, j, srcTitle)
 			}
-		case isAny(t.norm, "hi", "hello", "hey", "dear", "thanks", "congrats", "congratulations", "welcome") && !t.sentEnd,
+		case gIsAny(t.norm, "hi", "hello", "hey", "dear", "thanks", "congrats", "congratulations", "welcome") && !t.sentEnd,
 			t.norm == "you" && i > 0 && a.toks[i-1].norm == "thank" && !t.sentEnd:
 			if j := nameRun(i + 1); j > i+1 && (a.toks[j-1].sentEnd || a.toks[j-1].commaAfter) {
 				report(i+1, j, srcGreeting)
@@ -157,7 +157,7 @@ func (a *replyCheck) names() {
 			// "loves seeing Mason", "treated Anna": the person cared for.
 			report(i, nameRun(i), srcPost)
 		}
-		if post[t.norm] && !inTerm[i] && a.isNameWord(t) && !(i > 0 && isAny(a.toks[i-1].norm, "dr", "nurse", "doctor")) {
+		if post[t.norm] && !inTerm[i] && a.isNameWord(t) && !(i > 0 && gIsAny(a.toks[i-1].norm, "dr", "nurse", "doctor")) {
 			report(i, i+1, srcPost)
 		}
 	}
@@ -165,14 +165,14 @@ func (a *replyCheck) names() {
 
 // Verbs that by themselves say the organisation gave care.
 func isStrongCareVerb(w string) bool {
-	return isAny(w, "treated", "treating", "examined", "admitted", "discharged", "diagnosed", "prescribed", "operated",
+	return gIsAny(w, "treated", "treating", "examined", "admitted", "discharged", "diagnosed", "prescribed", "operated",
 		"delivered", "triaged", "stitched", "hospitalized", "hospitalised", "cared", "caring", "x-rayed", "billed",
 		"charged", "referred", "tested", "scanned", "extracted", "documented", "noted", "treats")
 }
 
 // Verbs that say it only next to a care word ("the PA who saw you").
 func isWeakCareVerb(w string) bool {
-	return isAny(w, "saw", "seen", "seeing", "met", "meeting", "helped", "supporting", "support", "supported",
+	return gIsAny(w, "saw", "seen", "seeing", "met", "meeting", "helped", "supporting", "support", "supported",
 		"visited", "stayed", "came", "coming", "remembers", "remember", "enjoyed", "loved", "bringing", "brought",
 		"worked", "working", "called", "left", "handled", "took", "taking", "having", "fit", "fitted", "welcomed")
 }
@@ -184,11 +184,11 @@ func (c *gclause) careContext() bool {
 	}
 	for i := range c.toks {
 		switch {
-		case c.w(i) == "here" && i > 0 && isAny(c.w(i-1), "were", "was", "you", "in"):
+		case c.w(i) == "here" && i > 0 && gIsAny(c.w(i-1), "were", "was", "you", "in"):
 			return true
 		case c.phrase(i, "with", "us"):
 			return true
-		case c.w(i) == "our" && isAny(c.w(i+1), "team", "staff", "teams", "nurses", "doctors", "providers", "clinicians", "hospital", "clinic", "office"):
+		case c.w(i) == "our" && gIsAny(c.w(i+1), "team", "staff", "teams", "nurses", "doctors", "providers", "clinicians", "hospital", "clinic", "office"):
 			return true
 		case c.w(i) == "patient" || c.w(i) == "patients":
 			return true
@@ -216,7 +216,7 @@ func (c *gclause) relativeRefs() []int {
 
 // stopAhead ends the noun phrase after "your".
 func stopAhead(w string) bool {
-	return isAny(w, "with", "to", "about", "for", "from", "of", "and", "or", "the", "a", "an", "our", "their", "his",
+	return gIsAny(w, "with", "to", "about", "for", "from", "of", "and", "or", "the", "a", "an", "our", "their", "his",
 		"her", "this", "that", "is", "are", "was", "were", "has", "have", "had", "will", "on", "at", "in", "by", "as",
 		"so", "but", "we", "you", "it", "be", "been", "which", "who", "if", "when", "after", "before", "since", "into",
 		"can", "could", "would", "should", "may", "must", "not", "isn't", "aren't", "wasn't", "weren't", "did", "does",
@@ -248,17 +248,17 @@ func (a *replyCheck) clause(c *gclause) {
 	for i := range c.toks {
 		w := c.w(i)
 		switch {
-		case w == "our" && (isAny(c.w(i+1), "records", "record", "system", "files", "file", "chart", "charts", "notes") ||
-			c.w(i+1) == "medical" && isAny(c.w(i+2), "records", "record")):
+		case w == "our" && (gIsAny(c.w(i+1), "records", "record", "system", "files", "file", "chart", "charts", "notes") ||
+			c.w(i+1) == "medical" && gIsAny(c.w(i+2), "records", "record")):
 			s, e := c.span(i, i+2)
 			a.add(CodeCareRelation, s, e, "Refers to the organisation's records about the poster, which confirms they are a patient. Never look up or cite a poster's records in public.")
-		case isAny(w, "according", "per") && (c.w(i+1) == "our" || isSecondPoss(c.w(i+1))):
+		case gIsAny(w, "according", "per") && (c.w(i+1) == "our" || isSecondPoss(c.w(i+1))):
 			s, e := c.span(i, i+3)
 			a.add(CodeCareRelation, s, e, "Cites records about the poster, which confirms they are a patient.")
 		case c.phrase(i, "on", "file") || c.phrase(i, "no", "record") || c.phrase(i, "in", "our", "system"):
 			s, e := c.span(i, i+2)
 			a.add(CodeCareRelation, s, e, "Refers to records about the poster. Neither confirm nor deny that someone is a patient.")
-		case isAny(w, "reviewed", "checked", "looked", "pulled", "researched", "investigated", "documented", "noted", "located", "found") &&
+		case gIsAny(w, "reviewed", "checked", "looked", "pulled", "researched", "investigated", "documented", "noted", "located", "found") &&
 			(isSecondPoss(c.w(i+1)) || isSecondPoss(c.w(i+2)) || isSecondPoss(c.w(i+3)) || c.w(i+1) == "that" && you):
 			s, e := c.span(i, i+2)
 			a.add(CodeCareRelation, s, e, "Says the organisation looked into the poster's records or case, which confirms they are a patient.")
@@ -267,7 +267,7 @@ func (a *replyCheck) clause(c *gclause) {
 
 	// Possessives: "your knee", "your chart", "your son's asthma".
 	for i := range c.toks {
-		if !isSecondPoss(c.w(i)) && !(a.relative && isAny(c.w(i), "his", "her", "their")) {
+		if !isSecondPoss(c.w(i)) && !(a.relative && gIsAny(c.w(i), "his", "her", "their")) {
 			continue
 		}
 		var cls healthClass
@@ -299,7 +299,7 @@ func (a *replyCheck) clause(c *gclause) {
 		if item < 0 {
 			continue
 		}
-		about := isAny(c.w(i-1), "about", "regarding", "concerning", "re", "with", "after", "since", "during", "from")
+		about := gIsAny(c.w(i-1), "about", "regarding", "concerning", "re", "with", "after", "since", "during", "from")
 		// "his" and "her" point at a known relative, and "is due" at one
 		// person's schedule: neither is general information.
 		if !isSecondPoss(c.w(i)) || c.find("due") > i || c.find("overdue") > i {
@@ -358,19 +358,19 @@ func (a *replyCheck) clause(c *gclause) {
 		case isWeakCareVerb(w) && person && ctx && !(gen && !past) && (c.nearYou(i) || len(rels) > 0):
 			s, e := c.span(i, i+1)
 			a.add(CodeCareRelation, s, e, "Says the organisation saw, met or helped the poster in a care setting, which confirms they are a patient.")
-		case isAny(w, "thanks", "thank") && (c.w(i+1) == "for" || c.w(i+1) == "you" && c.w(i+2) == "for"):
+		case gIsAny(w, "thanks", "thank") && (c.w(i+1) == "for" || c.w(i+1) == "you" && c.w(i+2) == "for"):
 			k := i + 2
 			if c.w(i+1) == "you" {
 				k = i + 3
 			}
-			if isAny(c.w(k), "coming", "delivering", "visiting", "staying", "bringing", "trusting", "letting") &&
+			if gIsAny(c.w(k), "coming", "delivering", "visiting", "staying", "bringing", "trusting", "letting") &&
 				!(c.w(k) == "trusting" && !ctx) &&
-				!(c.w(k) == "letting" && !isAny(c.w(k+2), "care", "treat", "help", "see", "deliver", "be")) {
+				!(c.w(k) == "letting" && !gIsAny(c.w(k+2), "care", "treat", "help", "see", "deliver", "be")) {
 				s, e := c.span(i, k+1)
 				a.add(CodeCareRelation, s, e, "Thanks the poster for a visit or for receiving care, which confirms they are a patient.")
 			}
-		case you && isAny(w, "were", "was") && i > 0 && isAny(c.w(i-1), "you", "u") &&
-			(isAny(c.w(i+1), "here", "admitted", "seen", "treated", "discharged", "in") || c.phrase(i+1, "with", "us")):
+		case you && gIsAny(w, "were", "was") && i > 0 && gIsAny(c.w(i-1), "you", "u") &&
+			(gIsAny(c.w(i+1), "here", "admitted", "seen", "treated", "discharged", "in") || c.phrase(i+1, "with", "us")):
 			s, e := c.span(i-1, i+2)
 			a.add(CodeCareRelation, s, e, "Says when or that the poster was at the facility, which confirms they are a patient.")
 		}
@@ -460,12 +460,12 @@ func (a *replyCheck) clause(c *gclause) {
 		switch {
 		case c.toks[i].title && !c.toks[i].first:
 			// "our Patient Relations team"
-		case isAny(c.w(i-1), "this", "the", "that") && w == "patient" && !isAny(c.w(i+1), "portal", "experience", "relations", "advocate", "advocates", "financial", "services", "care", "safety", "rights"),
+		case gIsAny(c.w(i-1), "this", "the", "that") && w == "patient" && !gIsAny(c.w(i+1), "portal", "experience", "relations", "advocate", "advocates", "financial", "services", "care", "safety", "rights"),
 			i+1 < len(c.toks) && c.toks[i+1].title && a.isNameWord(c.toks[i+1]),
-			isAny(c.w(i-1), "great", "such", "good", "wonderful", "brave", "best", "favorite", "favourite", "a") && c.has("was", "were", "you're", "are", "is") && (you || len(rels) > 0 || c.toks[0].title && !c.toks[0].first):
+			gIsAny(c.w(i-1), "great", "such", "good", "wonderful", "brave", "best", "favorite", "favourite", "a") && c.has("was", "were", "you're", "are", "is") && (you || len(rels) > 0 || c.toks[0].title && !c.toks[0].first):
 			s, e := c.span(i-1, i+2)
 			a.add(CodeCareRelation, s, e, "Refers to a specific person as a patient, which discloses a care relationship.")
-		case isAny(c.w(i-2), "were", "was") || isAny(c.w(i-3), "were", "was"):
+		case gIsAny(c.w(i-2), "were", "was") || gIsAny(c.w(i-3), "were", "was"):
 			if you || len(rels) > 0 || c.hasNameAt(a) {
 				s, e := c.span(i-1, i+1)
 				a.add(CodeCareRelation, s, e, "Says that someone was a patient, which discloses a care relationship.")
@@ -491,7 +491,7 @@ func (c *gclause) adviceBefore(i int) bool {
 		return true
 	}
 	for k := i - 3; k < i; k++ {
-		if isAny(c.w(k), "talk", "ask", "consult", "speak", "tell", "check", "call", "contact", "see", "visit") {
+		if gIsAny(c.w(k), "talk", "ask", "consult", "speak", "tell", "check", "call", "contact", "see", "visit") {
 			return true
 		}
 	}
@@ -519,7 +519,7 @@ func (c *gclause) pastExcept(i int) bool {
 
 func (c *gclause) hasAmount() bool {
 	for i := range c.toks {
-		if c.toks[i].money || hasDigit(c.w(i)) && isAny(c.w(i+1), "dollars", "usd") {
+		if c.toks[i].money || gHasDigit(c.w(i)) && gIsAny(c.w(i+1), "dollars", "usd") {
 			return true
 		}
 	}
@@ -543,9 +543,9 @@ func (g *Guard) suggest(org Org, toks []gtok) string {
 	praise, complaint := false, false
 	for _, t := range toks {
 		switch {
-		case isAny(t.norm, "thank", "thanks", "congrats", "congratulations", "glad", "happy", "kind", "wonderful", "love", "loved", "proud", "great"):
+		case gIsAny(t.norm, "thank", "thanks", "congrats", "congratulations", "glad", "happy", "kind", "wonderful", "love", "loved", "proud", "great"):
 			praise = true
-		case isAny(t.norm, "sorry", "apologize", "apologise", "apologies", "apology", "frustration", "frustrating", "understand", "concern", "concerns", "disappointed", "unfortunately"):
+		case gIsAny(t.norm, "sorry", "apologize", "apologise", "apologies", "apology", "frustration", "frustrating", "understand", "concern", "concerns", "disappointed", "unfortunately"):
 			complaint = true
 		}
 	}
@@ -557,7 +557,7 @@ func (g *Guard) suggest(org Org, toks []gtok) string {
 }
 
 func contactPhrase(org Org) string {
-	phone, email, url := first(org.Phones), first(org.Emails), first(org.URLs)
+	phone, email, url := gFirst(org.Phones), gFirst(org.Emails), gFirst(org.URLs)
 	switch {
 	case phone != "" && email != "":
 		return "Please contact our Patient Relations team at " + phone + " or " + email + " so we can follow up privately."
@@ -571,7 +571,7 @@ func contactPhrase(org Org) string {
 	return "Please send us a private message so our Patient Relations team can follow up."
 }
 
-func first(ss []string) string {
+func gFirst(ss []string) string {
 	for _, s := range ss {
 		if s = strings.TrimSpace(s); s != "" {
 			return s

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-var testOrg = Org{
+var guardTestOrg = Org{
 	Names:  []string{"Riverside Health", "@RiversideHealth"},
 	Phones: []string{"555-0100"},
 	URLs:   []string{"https://www.riversidehealth.org"},
@@ -14,7 +14,7 @@ var testOrg = Org{
 }
 
 func TestCheckReplyBlocks(t *testing.T) {
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	for _, tc := range []struct {
 		name, reply, post, author, code string
 	}{
@@ -64,7 +64,7 @@ func TestCheckReplyBlocks(t *testing.T) {
 }
 
 func TestCheckReplyAllows(t *testing.T) {
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	for _, tc := range []struct{ name, reply, author string }{
 		{"apology", "We're sorry to hear this. Please call our Patient Relations team at 555-0100 or email patientrelations@riversidehealth.org.", ""},
 		{"general info", "Flu shots help protect you and your family.", ""},
@@ -90,7 +90,7 @@ func TestCheckReplyAllows(t *testing.T) {
 }
 
 func TestCheckReplyWarns(t *testing.T) {
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	for _, tc := range []struct{ name, reply string }{
 		{"feel better", "We hope you're feeling better."},
 		{"relative", "We're sorry to hear about your mom's experience."},
@@ -108,7 +108,7 @@ func TestCheckReplyWarns(t *testing.T) {
 
 // A suggested rewrite must itself pass the guard.
 func TestSuggestionIsSafe(t *testing.T) {
-	for _, org := range []Org{testOrg, {}, {URLs: []string{"riversidehealth.org"}}, {Emails: []string{"help@riversidehealth.org"}}} {
+	for _, org := range []Org{guardTestOrg, {}, {URLs: []string{"riversidehealth.org"}}, {Emails: []string{"help@riversidehealth.org"}}} {
 		g := NewGuard(nil, org)
 		for _, reply := range []string{
 			"We reviewed your chart, Ms. Patterson.",
@@ -126,7 +126,7 @@ func TestSuggestionIsSafe(t *testing.T) {
 }
 
 func TestReasonOffsetsPointAtText(t *testing.T) {
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	reply := "Ça va? We're glad your knee replacement went well 😊 and your bill is paid."
 	v := g.CheckReply(ReplyInput{Reply: reply})
 	rs := []rune(reply)
@@ -151,7 +151,7 @@ func TestReasonOffsetsPointAtText(t *testing.T) {
 }
 
 func TestCheckReminder(t *testing.T) {
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	for _, tc := range []struct {
 		text string
 		want Action
@@ -200,7 +200,7 @@ func TestDisclosure(t *testing.T) {
 
 // The guard is used from many goroutines by the inbox.
 func TestGuardConcurrent(t *testing.T) {
-	g := NewGuard(nil, testOrg)
+	g := NewGuard(nil, guardTestOrg)
 	in := ReplyInput{Reply: "We reviewed your chart and your knee is healing.", Author: "jp"}
 	want := g.CheckReply(in)
 	var wg sync.WaitGroup

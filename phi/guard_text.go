@@ -187,7 +187,7 @@ type gclause struct {
 	pastMemo, genericMemo int8
 }
 
-func memo(m *int8, f func() bool) bool {
+func gMemo(m *int8, f func() bool) bool {
 	if *m == 0 {
 		*m = 1
 		if f() {
@@ -291,7 +291,7 @@ func (c *gclause) span(i, j int) (int, int) {
 	return c.toks[i].start, c.toks[j-1].end
 }
 
-func isAny(w string, set ...string) bool {
+func gIsAny(w string, set ...string) bool {
 	for _, s := range set {
 		if w == s {
 			return true
@@ -303,40 +303,40 @@ func isAny(w string, set ...string) bool {
 // Word classes the rules share.
 
 func isSecondPerson(w string) bool {
-	return isAny(w, "you", "your", "yours", "you're", "you've", "you'll", "you'd", "yourself", "yourselves", "u", "ur", "y'all", "ya")
+	return gIsAny(w, "you", "your", "yours", "you're", "you've", "you'll", "you'd", "yourself", "yourselves", "u", "ur", "y'all", "ya")
 }
 
-func isSecondPoss(w string) bool { return isAny(w, "your", "ur", "yours") }
+func isSecondPoss(w string) bool { return gIsAny(w, "your", "ur", "yours") }
 
 func isFirstPersonStrong(w string) bool {
-	return isAny(w, "i", "i'm", "i've", "i'd", "i'll", "me", "myself", "im", "ive")
+	return gIsAny(w, "i", "i'm", "i've", "i'd", "i'll", "me", "myself", "im", "ive")
 }
 
-func isFirstPersonPoss(w string) bool { return isAny(w, "my", "mine") }
+func isFirstPersonPoss(w string) bool { return gIsAny(w, "my", "mine") }
 
 func isThirdPron(w string) bool {
-	return isAny(w, "he", "she", "him", "her", "his", "hers", "he's", "she's", "they're")
+	return gIsAny(w, "he", "she", "him", "her", "his", "hers", "he's", "she's", "they're")
 }
 
 func isMonthOrDay(w string) bool {
-	return isAny(w, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+	return gIsAny(w, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 		"january", "february", "march", "april", "may", "june", "july", "august", "september",
 		"october", "november", "december", "mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun")
 }
 
 func isDayName(w string) bool {
-	return isAny(w, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+	return gIsAny(w, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 }
 
 // isPastWord reports whether w marks a past event.
 func isPastWord(w string) bool {
-	if isAny(w, "was", "were", "had", "did", "didn't", "wasn't", "weren't", "hadn't", "came", "went", "got",
+	if gIsAny(w, "was", "were", "had", "did", "didn't", "wasn't", "weren't", "hadn't", "came", "went", "got",
 		"felt", "saw", "seen", "took", "left", "gave", "told", "sent", "met", "spent", "been", "brought",
 		"kept", "lost", "paid", "ago", "yesterday", "earlier", "recently", "last", "during", "since", "could",
 		"you've", "we've", "broke", "ran", "found", "made", "said", "needed") {
 		return true
 	}
-	if len(w) > 4 && strings.HasSuffix(w, "ed") && !isAny(w, "need", "concerned", "interested", "dedicated",
+	if len(w) > 4 && strings.HasSuffix(w, "ed") && !gIsAny(w, "need", "concerned", "interested", "dedicated",
 		"committed", "trained", "certified", "located", "licensed", "skilled", "based", "advanced", "detailed",
 		"limited", "related", "united", "required", "scheduled", "welcomed", "needed", "named", "proud",
 		"inspired", "excited", "thrilled", "honored", "honoured", "pleased", "blessed", "touched", "accepted",
@@ -351,26 +351,26 @@ func isPastWord(w string) bool {
 func (c *gclause) temporalAt(i int) bool {
 	w := c.w(i)
 	switch {
-	case isAny(w, "yesterday", "ago", "earlier", "tonight", "overnight"):
+	case gIsAny(w, "yesterday", "ago", "earlier", "tonight", "overnight"):
 		return true
-	case w == "last" && isAny(c.w(i+1), "week", "night", "month", "weekend", "time", "year", "visit", "monday", "tuesday",
+	case w == "last" && gIsAny(c.w(i+1), "week", "night", "month", "weekend", "time", "year", "visit", "monday", "tuesday",
 		"wednesday", "thursday", "friday", "saturday", "sunday", "week's", "fall", "spring", "summer", "winter"):
 		return true
-	case w == "this" && isAny(c.w(i+1), "morning", "afternoon"):
+	case w == "this" && gIsAny(c.w(i+1), "morning", "afternoon"):
 		return true
-	case w == "the" && c.w(i+1) == "other" && isAny(c.w(i+2), "day", "night", "week"):
+	case w == "the" && c.w(i+1) == "other" && gIsAny(c.w(i+2), "day", "night", "week"):
 		return true
 	case isDayName(w):
 		return true
 	case isNumericDate(w):
 		return true
-	case isMonthOrDay(w) && len(w) > 3 && isDigits(c.w(i+1)):
+	case isMonthOrDay(w) && len(w) > 3 && gIsDigits(c.w(i+1)):
 		return true
 	}
 	return false
 }
 
-func isDigits(w string) bool {
+func gIsDigits(w string) bool {
 	if w == "" {
 		return false
 	}
@@ -388,7 +388,7 @@ func isNumericDate(w string) bool {
 		return false
 	}
 	for _, p := range parts {
-		if !isDigits(p) || len(p) > 4 {
+		if !gIsDigits(p) || len(p) > 4 {
 			return false
 		}
 	}
@@ -399,7 +399,7 @@ func isNumericDate(w string) bool {
 // everyone ("Schedule your mammogram today", "Please call …").
 func (c *gclause) imperative() bool {
 	i := 0
-	for i < len(c.toks) && isAny(c.w(i), "please", "so", "and", "also", "now", "just", "remember", "reminder", "tip", "pro") {
+	for i < len(c.toks) && gIsAny(c.w(i), "please", "so", "and", "also", "now", "just", "remember", "reminder", "tip", "pro") {
 		if c.w(i) == "remember" && i+1 < len(c.toks) && c.w(i+1) != "to" {
 			return true
 		}
@@ -408,7 +408,7 @@ func (c *gclause) imperative() bool {
 	if c.w(i) == "to" {
 		i++
 	}
-	return isAny(c.w(i), "get", "schedule", "book", "make", "bring", "remember", "join", "visit", "call", "learn",
+	return gIsAny(c.w(i), "get", "schedule", "book", "make", "bring", "remember", "join", "visit", "call", "learn",
 		"ask", "talk", "protect", "keep", "stop", "come", "check", "find", "walk", "register", "drink", "don't",
 		"take", "brush", "floss", "eat", "limit", "try", "sign", "download", "log", "request", "see", "use", "grab",
 		"start", "mark", "save", "wear", "wash", "give", "know", "plan", "stay", "reach", "contact", "email",
@@ -419,7 +419,7 @@ func (c *gclause) imperative() bool {
 // generic reports language addressed to anyone, not to one person: an
 // instruction, a modal ("you can"), a condition ("if you"), a question
 // to the public ("did you know").
-func (c *gclause) generic() bool { return memo(&c.genericMemo, c.genericNow) }
+func (c *gclause) generic() bool { return gMemo(&c.genericMemo, c.genericNow) }
 
 func (c *gclause) genericNow() bool {
 	if c.imperative() {
@@ -427,11 +427,11 @@ func (c *gclause) genericNow() bool {
 	}
 	for i := range c.toks {
 		w := c.w(i)
-		if isAny(w, "can", "may", "might", "should", "must") && isAny(c.w(i-1), "we", "i", "team", "staff", "doctor", "nurse") {
+		if gIsAny(w, "can", "may", "might", "should", "must") && gIsAny(c.w(i-1), "we", "i", "team", "staff", "doctor", "nurse") {
 			// "we can transfer your care" is about one person.
 			continue
 		}
-		if isAny(w, "can", "may", "might", "should", "must", "if", "whether", "anyone",
+		if gIsAny(w, "can", "may", "might", "should", "must", "if", "whether", "anyone",
 			"whoever", "whenever", "available", "anytime") {
 			return true
 		}
@@ -446,7 +446,7 @@ func (c *gclause) genericNow() bool {
 }
 
 // past reports whether the clause tells of something that happened.
-func (c *gclause) past() bool { return memo(&c.pastMemo, c.pastNow) }
+func (c *gclause) past() bool { return gMemo(&c.pastMemo, c.pastNow) }
 
 func (c *gclause) pastNow() bool {
 	for i := range c.toks {
@@ -467,7 +467,7 @@ func (c *gclause) youAt(i int) bool {
 	if !isSecondPerson(w) {
 		return false
 	}
-	if w == "you" && isAny(c.w(i-1), "thank", "thanks") {
+	if w == "you" && gIsAny(c.w(i-1), "thank", "thanks") {
 		return false
 	}
 	if w == "you" && c.w(i-1) == "hear" {

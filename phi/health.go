@@ -1146,7 +1146,7 @@ func newHealthLex() *healthLex {
 func (lx *healthLex) add(words []string, c healthClass) {
 	ts := lx.byFirst[words[0]]
 	for i := range ts {
-		if equalWords(ts[i].words, words) {
+		if gEqualWords(ts[i].words, words) {
 			ts[i].class |= c
 			return
 		}
@@ -1154,7 +1154,7 @@ func (lx *healthLex) add(words []string, c healthClass) {
 	lx.byFirst[words[0]] = append(ts, healthTerm{words: words, class: c})
 }
 
-func equalWords(a, b []string) bool {
+func gEqualWords(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -1180,7 +1180,7 @@ func (lx *healthLex) match(toks []gtok, i int) (healthClass, int) {
 				ok = false
 				break
 			}
-			if !wordMatches(t.norm, w, j == len(cand.words)-1) {
+			if !gWordMatches(t.norm, w, j == len(cand.words)-1) {
 				ok = false
 				break
 			}
@@ -1195,7 +1195,7 @@ func (lx *healthLex) match(toks []gtok, i int) (healthClass, int) {
 		var cl healthClass
 		for _, part := range parts {
 			for _, cand := range lx.lookup(part) {
-				if len(cand.words) == 1 && wordMatches(part, cand.words[0], true) {
+				if len(cand.words) == 1 && gWordMatches(part, cand.words[0], true) {
 					cl |= cand.class
 				}
 			}
@@ -1222,7 +1222,7 @@ func (lx *healthLex) lookup(w string) []healthTerm {
 	return nil
 }
 
-func wordMatches(tok, w string, last bool) bool {
+func gWordMatches(tok, w string, last bool) bool {
 	if tok == w {
 		return true
 	}
