@@ -80,8 +80,8 @@ func (sc *scanner) evidence(i int) int {
 	if i > 0 && sc.tight(i) && (sc.isPunct(i-1, '@') || sc.isPunct(i-1, '#')) {
 		return nameNone // handles and hashtags are chosen public names
 	}
-	if lx&fIDKey != 0 && lx&fFirst == 0 {
-		return nameNone
+	if lx&(fIDKey|fTitle) != 0 && lx&fFirst == 0 {
+		return nameNone // MRN, NASS, Dr, Mrs
 	}
 	cap := t.shape&shCap != 0
 	if cap && n > 2 && t.shape&shAll == 0 && camel(sc.word(i)) {

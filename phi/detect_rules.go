@@ -251,6 +251,8 @@ func (sc *scanner) numericDate(i int) (int, bool) {
 		end = i + 4
 	case sep == '/' && l1 <= 2 && l2 == 4 && n1 >= 1 && n1 <= 12 && n2 >= 1900 && n2 <= 2100:
 		// month/year
+	case sep == '/' && l1 <= 2 && l2 == 2 && n1 >= 1 && n1 <= 12 && n2 > 31 && !(i+3 < len(sc.toks) && sc.tight(i+3) && sc.toks[i+3].kind != kPunct):
+		// month/two-digit year: 3/93
 	case sep == '/' && l1 <= 2 && l2 <= 2 && n1 >= 1 && n1 <= 12 && n2 >= 1 && n2 <= 31:
 		if i+3 < len(sc.toks) && sc.tight(i+3) && (sc.toks[i+3].kind == kNum || sc.isPunct(i+3, '/')) {
 			return i, false
@@ -440,7 +442,7 @@ func (sc *scanner) numberRun(i int) int {
 	case hasKW && typ == Fax && digits >= 6:
 		sc.mark(i, j, Fax, 0.9)
 		return j
-	case hasKW && typ == Phone && digits >= 7:
+	case hasKW && typ == Phone && (digits >= 7 || digits >= 4 && sc.pager(i)):
 		sc.mark(i, j, Phone, 0.9)
 		return j
 	case hasKW && typ != Phone && digits >= 3:
@@ -686,4 +688,18 @@ func (sc *scanner) codeExtent(i, j int) (int, int) {
 		}
 	}
 	return i, j
+}
+
+// pager reports a pager or extension keyword right before token i, after
+// which short numbers are phone numbers.
+func (sc *scanner) pager(i int) bool {
+	p := sc.prevWord(i, 3)
+	if p < 0 {
+		return false
+	}
+	switch sc.lower(p) {
+	case "pager", "beeper", "ext", "extension", "x", "pgr":
+		return true
+	}
+	return false
 }

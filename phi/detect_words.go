@@ -33,6 +33,9 @@ func (sc *scanner) labels() {
 				if c == '.' && !initial && (m+1 >= len(sc.toks) || sc.toks[m+1].nl || sc.toks[m+1].sp && sc.toks[m+1].shape&shCap != 0 && typ == Name) {
 					break
 				}
+				if typ == Name && c == ',' && m+1 < len(sc.toks) && sc.toks[m+1].kind == kWord && sc.toks[m+1].shape&shCap != 0 && sc.toks[m+1].lx&(fStop|fIDKey) == 0 {
+					continue // "WHITCOMBE, HAROLD"
+				}
 				if typ == Name && c != '.' && c != '-' && c != '\'' {
 					break
 				}
@@ -117,7 +120,7 @@ func (sc *scanner) monthDates() {
 		if sc.isPunct(y, ',') {
 			y++
 		}
-		if y < len(sc.toks) && sc.toks[y].kind == kWord && (sc.lower(y) == "de" || sc.lower(y) == "del") {
+		if y < len(sc.toks) && sc.toks[y].kind == kWord && (sc.lower(y) == "de" || sc.lower(y) == "del" || sc.lower(y) == "of") {
 			y++
 		}
 		if sc.isPunct(y, '\'') || sc.is(y, "’") {
