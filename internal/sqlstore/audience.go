@@ -1,0 +1,148 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/rapport-health/rapport"
+)
+
+var _ rapport.CampaignStore = (*Store)(nil)
+
+// audienceQuery is an audience as SQL: the FROM and WHERE of a statement
+// over patients p (and their current segment s when a model is named),
+// with its arguments. Everything is one statement on both databases, so a
+// count is one index-driven scan and never a loop in Go.
+type audienceQuery struct {
+	from  string
+	where string
+	args  []any
+	seg   string // the expression of the recipient's segment
+}
+
+// likeEscape escapes s for a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func placeholders(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+
+// buildAudience turns f into SQL for orgID on the day of now. The consent
+// test starts from the consents_audience index: the patients with granted
+// consent for the channel and purpose are usually the smallest set.
+func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time) audienceQuery {
+	var q audienceQuery
+	var where []string
+	q.from = "consents c JOIN patients p ON p.org_id = c.org_id AND p.id = c.patient_id"
+	where = append(where, "c.org_id = ?", "c.channel = ?", "c.purpose = ?", "c.status = ?")
+	q.args = append(q.args, orgID, string(af.Channel), string(af.Purpose), string(rapport.ConsentGranted))
+	q.seg = "''"
+	if af.ModelID != "" {
+		q.from += " JOIN patient_segments s ON s.org_id = c.org_id AND s.model_id = ? AND s.patient_id = c.patient_id"
+		// The JOIN's argument comes before the WHERE's.
+		q.args = append([]any{af.ModelID}, q.args...)
+		q.seg = "s.segment"
+		if len(af.Segments) > 0 {
+			where = append(where, "s.segment IN ("+placeholders(len(af.Segments))+")")
+			for _, sg := range af.Segments {
+				q.args = append(q.args, sg)
+			}
+		}
+		if af.MinProbability > 0 {
+			where = append(where, "s.probability >= ?")
+			q.args = append(q.args, af.MinProbability)
+		}
+	}
+	// A usable address, not suppressed.
+	addr := "p.email"
+	switch af.Channel {
+	case rapport.ChannelSMS, rapport.ChannelVoice:
+		addr = "p.phone"
+	}
+	if af.Channel == rapport.ChannelEmail || af.Channel == rapport.ChannelSMS || af.Channel == rapport.ChannelVoice {
+		where = append(where, addr+" <> ''",
+			"NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.org_id = c.org_id AND x.channel = ? AND x.address = "+addr+")")
+		q.args = append(q.args, string(af.Channel))
+	}
+	// Age bands compare ISO dates as text: born on or before the day
+	// MinAge years ago, and after the day MaxAge+1 years ago.
+	day := now.UTC()
+	if af.MinAge > 0 {
+		where = append(where, "p.birth_date <> ''", "p.birth_date <= ?")
+		q.args = append(q.args, day.AddDate(-af.MinAge, 0, 0).Format("2006-01-02"))
+	}
+	if af.MaxAge > 0 {
+		where = append(where, "p.birth_date <> ''", "p.birth_date > ?")
+		q.args = append(q.args, day.AddDate(-af.MaxAge-1, 0, 0).Format("2006-01-02"))
+	}
+	if len(af.Languages) > 0 {
+		var or []string
+		for _, l := range af.Languages {
+			l = strings.ToLower(l)
+			or = append(or, "p.language = ?", `p.language LIKE ? ESCAPE '\'`)
+			q.args = append(q.args, l, likeEscape(l)+"-%")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	// The address and tags are JSON text written by this package
+	// (patientJSON), so a pattern on the encoded field is exact and
+	// portable.
+	if len(af.ZIPPrefixes) > 0 {
+		var or []string
+		for _, z := range af.ZIPPrefixes {
+			or = append(or, `p.address LIKE ? ESCAPE '\'`)
+			q.args = append(q.args, `%"postal\_code":"`+likeEscape(z)+"%")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	for _, t := range af.Tags {
+		enc, _ := json.Marshal(t)
+		where = append(where, `p.tags LIKE ? ESCAPE '\'`)
+		q.args = append(q.args, "%"+likeEscape(string(enc))+"%")
+	}
+	if af.NotContactedDays > 0 {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.org_id = c.org_id AND d.patient_id = c.patient_id AND d.sent_at >= ?)")
+		q.args = append(q.args, micros(now.AddDate(0, 0, -af.NotContactedDays)))
+	}
+	q.where = strings.Join(where, " AND ")
+	return q
+}
+
+// CountAudience counts the patients af selects, by current segment. It
+// returns numbers only, so it is not audited.
+func (s *Store) CountAudience(ctx context.Context, actor rapport.Actor, af rapport.AudienceFilter) (rapport.AudienceCount, error) {
+	if err := actor.Require(rapport.PermAggregateRead); err != nil {
+		return rapport.AudienceCount{}, err
+	}
+	if err := af.Validate(); err != nil {
+		return rapport.AudienceCount{}, err
+	}
+	q := buildAudience(actor.OrgID, af, s.clock())
+	query := `SELECT ` + q.seg + `, COUNT(*) FROM ` + q.from + ` WHERE ` + q.where
+	if af.ModelID != "" {
+		query += ` GROUP BY ` + q.seg
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(query), q.args...)
+	if err != nil {
+		return rapport.AudienceCount{}, internal("count audience", err)
+	}
+	defer rows.Close()
+	out := rapport.AudienceCount{BySegment: map[string]int{}}
+	for rows.Next() {
+		var seg string
+		var n int
+		if err := rows.Scan(&seg, &n); err != nil {
+			return rapport.AudienceCount{}, internal("count audience", err)
+		}
+		out.Total += n
+		if af.ModelID != "" {
+			out.BySegment[seg] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return rapport.AudienceCount{}, internal("count audience", err)
+	}
+	return out, nil
+}
