@@ -84,10 +84,12 @@ func (sc *scanner) evidence(i int) int {
 		return nameNone // MRN, NASS, Dr, Mrs
 	}
 	cap := t.shape&shCap != 0
-	if cap && n > 2 && t.shape&shAll == 0 && camel(sc.word(i)) {
+	if cap && n > 2 && t.shape&shAll == 0 && t.shape&shASCII != 0 && camel(sc.word(i)) {
 		return nameNone // GoFundMe, MVPs, iPhone
 	}
-	dict := lx&fDict != 0 || cap && sc.inflected(i)
+	// The Spanish list holds some given names in lower case (lisa, carla):
+	// for a capitalised word they do not count as dictionary words.
+	dict := lx&(fCommon|fEnglish) != 0 || lx&fSpanish != 0 && (lx&fFirst == 0 || !cap || n <= 3 || sc.sentenceStart(i)) || cap && sc.inflected(i)
 	if cap && !dict && drugLike(sc.lower(i)) {
 		return nameNone
 	}
@@ -95,7 +97,7 @@ func (sc *scanner) evidence(i int) int {
 	if all && n > 1 {
 		// Upper-case words are acronyms more often than names, unless the
 		// words around them are not shouted too.
-		if !dict && !sc.shouting(i) && (n >= 5 && vowels(sc.word(i)) >= 2 || names && n >= 3) {
+		if !dict && !sc.shouting(i) && (n >= 5 && vowels(sc.word(i)) >= 2 || names && n >= 4) {
 			if sc.sentenceStart(i) && !names {
 				return nameWeak
 			}
@@ -358,6 +360,9 @@ func camel(w string) bool {
 	}
 	if upper >= 2 && len(w) == upper+1 && w[len(w)-1] == 's' {
 		return true
+	}
+	if inner && w[len(w)-1] >= 'A' && w[len(w)-1] <= 'Z' || len(w) > 2 && w[0] >= 'A' && w[0] <= 'Z' && w[1] >= 'A' && w[1] <= 'Z' && lowerSeen {
+		return true // IgM, FiO, CLcr: lab abbreviations
 	}
 	return inner && upper >= 3
 }

@@ -419,7 +419,7 @@ func (sc *scanner) numberRun(i int) int {
 	if j+1 < len(sc.toks) && sc.isPunct(j+1, '%') {
 		money = true
 	}
-	if pw := sc.prevWord(i, 2); pw >= 0 && sc.toks[pw].lx&fZipCue != 0 && digits >= 3 && digits <= 9 {
+	if digits >= 3 && digits <= 9 && sc.zipCue(i) {
 		sc.mark(i, j, Location, 0.85)
 		return j
 	}
@@ -700,6 +700,21 @@ func (sc *scanner) pager(i int) bool {
 	switch sc.lower(p) {
 	case "pager", "beeper", "ext", "extension", "x", "pgr":
 		return true
+	}
+	return false
+}
+
+// zipCue reports "zip", "CP", "postal code" among the three words before i.
+func (sc *scanner) zipCue(i int) bool {
+	k := i
+	for n := 0; n < 3; n++ {
+		k = sc.prevWord(k, 2)
+		if k < 0 {
+			return false
+		}
+		if sc.toks[k].lx&fZipCue != 0 {
+			return true
+		}
 	}
 	return false
 }

@@ -241,6 +241,9 @@ func (sc *scanner) usStreet(i int) int {
 	if k < len(sc.toks) && sc.tight(k) || i > 0 && sc.tight(i) && sc.toks[i-1].kind != kPunct {
 		return i // part of a code such as 1EG4-TE5
 	}
+	if k < len(sc.toks) && sc.toks[k].kind == kNum && sc.toks[k].sp && !sc.toks[k].nl && sc.numLen(k) <= 4 && k+1 < len(sc.toks) && sc.toks[k+1].kind == kWord && sc.toks[k+1].shape&shCap != 0 {
+		k++ // "935 69 Gordon Terrace": building and house numbers
+	}
 	words, unknown := 0, false
 	for ; k < len(sc.toks) && words < 5; k++ {
 		n := sc.toks[k]
@@ -370,7 +373,7 @@ func (sc *scanner) addressTail(b int) int {
 		}
 		switch n.kind {
 		case kPunct:
-			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' {
+			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' || c == '>' || c == '|' {
 				continue
 			}
 			return end
