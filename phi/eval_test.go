@@ -66,6 +66,7 @@ var devFloor = []struct {
 	{"../../shared/data/phi/wnut17_dev.jsonl", 0.58, 0.59},
 	{"../../shared/data/phi/wnut17_test.jsonl", 0.53, 0.23},
 	{"testdata/posts.jsonl", 0.97, 0.96},
+	{"testdata/posts_fresh.jsonl", 0.95, 0.90},
 }
 
 func TestDevSetFloors(t *testing.T) {

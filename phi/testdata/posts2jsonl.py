@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""posts2jsonl.py converts posts.txt ({TYPE:text} markup) to posts.jsonl (shared/data/phi schema)."""
+"""posts2jsonl.py converts posts.txt ({TYPE:text} markup) to posts.jsonl (shared/data/phi schema).
+
+posts_fresh.jsonl: python3 posts2jsonl.py posts_fresh.txt | sed 's/"rapport-posts"/"rapport-posts-fresh"/; s/"post-/"fresh-/'
+"""
 import json, re, sys
 T = {"N": "NAME", "L": "LOCATION", "D": "DATE", "A": "AGE", "P": "PHONE", "F": "FAX", "E": "EMAIL",
      "S": "SSN", "M": "MRN", "H": "HEALTH_PLAN", "C": "ACCOUNT", "LI": "LICENSE", "V": "VEHICLE",
