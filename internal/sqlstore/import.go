@@ -25,7 +25,7 @@ func (s *Store) BeginImport(ctx context.Context, actor rapport.Actor, source str
 		newPatients: newBulk("patients", patientCols+", family_lc, given_lc", ""),
 		newIdents:   newBulk("patient_identifiers", "org_id, system, value, patient_id, type", " ON CONFLICT (org_id, system, value) DO NOTHING"),
 		newEvents: newBulk("consent_events", "id, org_id, patient_id, channel, purpose, status, at, source, evidence, recorded_at, recorded_by",
-			" ON CONFLICT (org_id, patient_id, channel, purpose, at, status, source) DO NOTHING"),
+			" ON CONFLICT (patient_id, channel, purpose, at, status, source) DO NOTHING"),
 		newCurrent: newBulk("consents", "org_id, patient_id, channel, purpose, status, at, source", ""),
 	}
 	stmts := []struct {

@@ -229,7 +229,7 @@ func (s *Store) insertConsent(ctx context.Context, tx *sql.Tx, actor rapport.Act
 	c.RecordedBy = actor.Name
 	c.At = c.At.UTC().Truncate(time.Microsecond)
 	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO consent_events (id, org_id, patient_id, channel, purpose, status, at, source, evidence, recorded_at, recorded_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, patient_id, channel, purpose, at, status, source) DO NOTHING`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (patient_id, channel, purpose, at, status, source) DO NOTHING`),
 		c.ID, c.OrgID, c.PatientID, string(c.Channel), string(c.Purpose), string(c.Status), micros(c.At), c.Source, c.Evidence,
 		micros(c.RecordedAt), c.RecordedBy)
 	if err != nil {
@@ -239,7 +239,7 @@ func (s *Store) insertConsent(ctx context.Context, tx *sql.Tx, actor rapport.Act
 		return false, nil
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO consents (org_id, patient_id, channel, purpose, status, at, source)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, patient_id, channel, purpose) DO UPDATE
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (patient_id, channel, purpose) DO UPDATE
 		SET status = excluded.status, at = excluded.at, source = excluded.source WHERE excluded.at >= consents.at`),
 		c.OrgID, c.PatientID, string(c.Channel), string(c.Purpose), string(c.Status), micros(c.At), c.Source); err != nil {
 		return false, internal("update current consent", err)

@@ -74,7 +74,7 @@ CREATE TABLE patient_identifiers (
 CREATE INDEX patient_identifiers_value ON patient_identifiers (org_id, value);
 
 CREATE TABLE consent_events (
-	id          TEXT PRIMARY KEY,
+	id          TEXT NOT NULL UNIQUE,
 	org_id      TEXT NOT NULL,
 	patient_id  TEXT NOT NULL REFERENCES patients (id),
 	channel     TEXT NOT NULL,
@@ -85,7 +85,7 @@ CREATE TABLE consent_events (
 	evidence    TEXT NOT NULL DEFAULT '',
 	recorded_at BIGINT NOT NULL,
 	recorded_by TEXT NOT NULL DEFAULT '',
-	UNIQUE (org_id, patient_id, channel, purpose, at, status, source)
+	PRIMARY KEY (patient_id, channel, purpose, at, status, source)
 );
 
 CREATE TABLE consents (
@@ -96,7 +96,7 @@ CREATE TABLE consents (
 	status     TEXT NOT NULL,
 	at         BIGINT NOT NULL,
 	source     TEXT NOT NULL,
-	PRIMARY KEY (org_id, patient_id, channel, purpose)
+	PRIMARY KEY (patient_id, channel, purpose)
 );
 
 CREATE TABLE audit_heads (

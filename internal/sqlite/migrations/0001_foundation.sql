@@ -74,7 +74,8 @@ CREATE TABLE patient_identifiers (
 CREATE INDEX patient_identifiers_value ON patient_identifiers (org_id, value);
 
 -- Keyed by the event itself, so that re-importing an event is a no-op and
--- the table is one b-tree; id is the event's public name.
+-- the table is one b-tree; id is the event's public name. Patient ids are
+-- unique across organisations, so keys need not repeat org_id.
 CREATE TABLE consent_events (
 	id          TEXT NOT NULL,
 	org_id      TEXT NOT NULL,
@@ -87,7 +88,7 @@ CREATE TABLE consent_events (
 	evidence    TEXT NOT NULL DEFAULT '',
 	recorded_at INTEGER NOT NULL,
 	recorded_by TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (org_id, patient_id, channel, purpose, at, status, source)
+	PRIMARY KEY (patient_id, channel, purpose, at, status, source)
 ) WITHOUT ROWID;
 
 CREATE TABLE consents (
@@ -98,7 +99,7 @@ CREATE TABLE consents (
 	status     TEXT NOT NULL,
 	at         INTEGER NOT NULL,
 	source     TEXT NOT NULL,
-	PRIMARY KEY (org_id, patient_id, channel, purpose)
+	PRIMARY KEY (patient_id, channel, purpose)
 ) WITHOUT ROWID;
 
 CREATE TABLE audit_heads (
