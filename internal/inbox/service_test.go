@@ -124,7 +124,7 @@ func item(id, text string) rapport.SocialItem {
 }
 
 // readLabelled reads a category<TAB>text file of the triage package.
-func readLabelled(t *testing.T, path string) [][2]string {
+func readLabelled(t testing.TB, path string) [][2]string {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
