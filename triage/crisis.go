@@ -213,3 +213,14 @@ func (d *crisisDetector) detect(norm string, tokens []string) detection {
 	}
 	return out
 }
+
+// excludedIn reports whether an exclusion phrase occurs in the normalised
+// text.
+func (d *crisisDetector) excludedIn(norm string) bool {
+	for _, tok := range strings.Fields(norm) {
+		if d.excludes[tok] {
+			return d.exclude.MatchString(norm)
+		}
+	}
+	return false
+}

@@ -123,3 +123,20 @@ func (l *lexicon) firstMatch(tokens []string) string {
 	}
 	return ""
 }
+
+// lenAt returns the length in tokens of the longest entry starting at
+// tokens[i], or 0.
+func (l *lexicon) lenAt(tokens []string, i int) int {
+	n := 0
+	for _, p := range l.byFirst[tokens[i]] {
+		if len(p) > n && phraseAt(p, tokens, i) {
+			n = len(p)
+		}
+	}
+	for _, p := range l.wildcard {
+		if len(p) > n && phraseAt(p, tokens, i) {
+			n = len(p)
+		}
+	}
+	return n
+}

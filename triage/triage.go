@@ -123,7 +123,7 @@ type Result struct {
 
 // Triager classifies items. It is safe for concurrent use.
 type Triager struct {
-	crisis    *crisisDetector
+	crisis    *scorer
 	sentiment *govader.SentimentIntensityAnalyzer
 	cues      map[Intent]*lexicon
 	escalate  *lexicon
@@ -166,7 +166,7 @@ const escalationLexicon = `lawyer|lawsuit|attorney|sue|suing|legal action|news|r
 // New builds a Triager. It fails only if a built-in pattern does not compile,
 // which the tests rule out.
 func New() (*Triager, error) {
-	cd, err := newCrisisDetector()
+	cd, err := newScorer()
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +207,7 @@ func (t *Triager) Triage(in Input) Result {
 	r := Result{Sentiment: s}
 
 	tokens := strings.Fields(norm)
-	d := t.crisis.detect(norm, tokens)
+	d := t.crisis.detect(in.Text)
 	if d.crisis {
 		r.Intent, r.Urgency = IntentCrisis, UrgencyCritical
 		r.Crisis, r.CrisisCategory, r.CrisisReason, r.CrisisMatch = true, d.category, d.reason, d.match
