@@ -337,3 +337,9 @@ type DeliveryOutcome struct {
 	// failed), once per delivery attempt.
 	Event string
 }
+
+// ChannelPurpose names one (channel, purpose) consent.
+type ChannelPurpose struct {
+	Channel Channel
+	Purpose Purpose
+}

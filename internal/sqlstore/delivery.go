@@ -347,19 +347,27 @@ func (s *Store) Suppress(ctx context.Context, orgID string, channel rapport.Chan
 	})
 }
 
-// OptOutScope is which (channel, purpose) pairs one opt-out revokes.
-type OptOutScope []struct {
-	Channel rapport.Channel
-	Purpose rapport.Purpose
-}
-
 // RecordOptOut revokes, for every patient of orgID reachable at address on
 // channel, the consents in scope, as consent events with source and
 // evidence (a message id, never the text). It reports the patients whose
 // consent changed and whether any matched at all. Recording the same
 // opt-out twice changes nothing.
-func (s *Store) RecordOptOut(ctx context.Context, orgID string, channel rapport.Channel, address string, scope OptOutScope,
+func (s *Store) RecordOptOut(ctx context.Context, orgID string, channel rapport.Channel, address string, scope []rapport.ChannelPurpose,
 	source, evidence string, at time.Time) (changed []string, matched bool, err error) {
+	return s.recordKeyword(ctx, orgID, channel, address, scope, rapport.ConsentRevoked, source, evidence, at)
+}
+
+// RecordOptIn grants, for every patient of orgID reachable at address on
+// channel, the consents in scope (a START reply). It reports the patients
+// whose consent changed.
+func (s *Store) RecordOptIn(ctx context.Context, orgID string, channel rapport.Channel, address string, scope []rapport.ChannelPurpose,
+	source, evidence string, at time.Time) ([]string, error) {
+	changed, _, err := s.recordKeyword(ctx, orgID, channel, address, scope, rapport.ConsentGranted, source, evidence, at)
+	return changed, err
+}
+
+func (s *Store) recordKeyword(ctx context.Context, orgID string, channel rapport.Channel, address string, scope []rapport.ChannelPurpose,
+	status rapport.ConsentStatus, source, evidence string, at time.Time) (changed []string, matched bool, err error) {
 	col := "email"
 	if channel == rapport.ChannelSMS || channel == rapport.ChannelVoice {
 		col = "phone"
@@ -367,7 +375,6 @@ func (s *Store) RecordOptOut(ctx context.Context, orgID string, channel rapport.
 	if address == "" {
 		return nil, false, rapport.Errorf(rapport.EINVALID, "opt-out needs an address")
 	}
-	actor := systemActor(orgID, "system:"+source)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM patients WHERE org_id = ? AND `+col+` = ?`), orgID, address)
 		if err != nil {
@@ -384,43 +391,68 @@ func (s *Store) RecordOptOut(ctx context.Context, orgID string, channel rapport.
 		}
 		rows.Close()
 		matched = len(pids) > 0
-		for _, pid := range pids {
-			did := false
-			for _, sc := range scope {
-				var cur string
-				err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM consents WHERE org_id = ? AND patient_id = ? AND channel = ? AND purpose = ?`),
-					orgID, pid, string(sc.Channel), string(sc.Purpose)).Scan(&cur)
-				if err != nil && err != sql.ErrNoRows {
-					return internal("read consent", err)
-				}
-				if cur == string(rapport.ConsentRevoked) {
-					continue
-				}
-				c := &rapport.ConsentEvent{OrgID: orgID, PatientID: pid, Channel: sc.Channel, Purpose: sc.Purpose,
-					Status: rapport.ConsentRevoked, At: at, Source: source, Evidence: evidence}
-				added, err := s.insertConsent(ctx, tx, actor, c)
-				if err != nil {
-					return err
-				}
-				did = did || added
-			}
-			if did {
-				changed = append(changed, pid)
-			}
-		}
-		if len(changed) > 0 {
-			e := rapport.AuditEntryFor(actor, rapport.AuditCreate, "Consent")
-			e.EntityIDs = changed
-			var parts []string
-			for _, sc := range scope {
-				parts = append(parts, string(sc.Channel)+"/"+string(sc.Purpose))
-			}
-			e.Detail = "opt-out revoked " + strings.Join(parts, ",")
-			return s.appendAudit(ctx, tx, &e)
-		}
-		return nil
+		changed, err = s.setConsents(ctx, tx, orgID, pids, scope, status, source, evidence, at)
+		return err
 	})
 	return changed, matched, err
+}
+
+// RevokeConsents revokes the consents in scope of one patient (a one-click
+// unsubscribe names the delivery, hence the patient). It reports whether
+// anything changed.
+func (s *Store) RevokeConsents(ctx context.Context, orgID, patientID string, scope []rapport.ChannelPurpose, source, evidence string, at time.Time) (bool, error) {
+	var changed []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		changed, err = s.setConsents(ctx, tx, orgID, []string{patientID}, scope, rapport.ConsentRevoked, source, evidence, at)
+		return err
+	})
+	return len(changed) > 0, err
+}
+
+// setConsents moves the consents in scope of pids to status, skipping
+// those already there, and audits the change.
+func (s *Store) setConsents(ctx context.Context, tx *sql.Tx, orgID string, pids []string, scope []rapport.ChannelPurpose,
+	status rapport.ConsentStatus, source, evidence string, at time.Time) ([]string, error) {
+	actor := systemActor(orgID, "system:"+source)
+	var changed []string
+	for _, pid := range pids {
+		did := false
+		for _, sc := range scope {
+			var cur string
+			err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM consents WHERE org_id = ? AND patient_id = ? AND channel = ? AND purpose = ?`),
+				orgID, pid, string(sc.Channel), string(sc.Purpose)).Scan(&cur)
+			if err != nil && err != sql.ErrNoRows {
+				return nil, internal("read consent", err)
+			}
+			if cur == string(status) {
+				continue
+			}
+			c := &rapport.ConsentEvent{OrgID: orgID, PatientID: pid, Channel: sc.Channel, Purpose: sc.Purpose,
+				Status: status, At: at, Source: source, Evidence: evidence}
+			added, err := s.insertConsent(ctx, tx, actor, c)
+			if err != nil {
+				return nil, err
+			}
+			did = did || added
+		}
+		if did {
+			changed = append(changed, pid)
+		}
+	}
+	if len(changed) > 0 {
+		e := rapport.AuditEntryFor(actor, rapport.AuditCreate, "Consent")
+		e.EntityIDs = changed
+		var parts []string
+		for _, sc := range scope {
+			parts = append(parts, string(sc.Channel)+"/"+string(sc.Purpose))
+		}
+		e.Detail = "keyword " + string(status) + " " + strings.Join(parts, ",")
+		if err := s.appendAudit(ctx, tx, &e); err != nil {
+			return nil, err
+		}
+	}
+	return changed, nil
 }
 
 // OptedOut reports whether every patient reachable at address on channel

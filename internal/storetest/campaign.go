@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rapport-health/rapport"
-	"github.com/rapport-health/rapport/internal/sqlstore"
 )
 
 // audienceFixture imports patients with varied attributes, consents and
@@ -313,7 +312,7 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 	}
 
 	// An SMS STOP revokes per the scope, once.
-	scope := sqlstore.OptOutScope{{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare}, {Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}}
+	scope := []rapport.ChannelPurpose{{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare}, {Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}}
 	changed, matched, err := f.s.RecordOptOut(ctx, f.org.ID, rapport.ChannelSMS, "+15550100001", scope, "sms:stop", "SM1", now)
 	if err != nil || !matched || len(changed) != 1 || changed[0] != ids["MRN001"] {
 		t.Fatalf("RecordOptOut = %v, %v, %v", changed, matched, err)

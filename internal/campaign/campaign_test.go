@@ -1,0 +1,454 @@
+package campaign
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"net/mail"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/compliance"
+	"github.com/rapport-health/rapport/internal/email"
+	"github.com/rapport-health/rapport/internal/sqlite"
+	"github.com/rapport-health/rapport/internal/sqlstore"
+	"github.com/rapport-health/rapport/internal/twilio"
+	"github.com/rapport-health/rapport/internal/twilio/twiliotest"
+)
+
+func TestAssigner(t *testing.T) {
+	c := &rapport.Campaign{ID: "c1", HoldoutPercent: 10, Variants: []rapport.Variant{
+		{Segment: "planner", Arm: "A", Weight: 3}, {Segment: "planner", Arm: "B", Weight: 1}, {Segment: "", Arm: "A"}}}
+	assign := Assigner(c)
+	const n = 20000
+	held, arms := 0, map[string]int{}
+	for i := range n {
+		pid := fmt.Sprintf("p%d", i)
+		arm, h, ok := assign("c1", pid, "planner")
+		if !ok {
+			t.Fatalf("planner recipient got no variant")
+		}
+		if a2, h2, _ := assign("c1", pid, "planner"); a2 != arm || h2 != h {
+			t.Fatalf("assignment of %s is not deterministic", pid)
+		}
+		if h {
+			held++
+		} else {
+			arms[arm]++
+		}
+	}
+	if got := float64(held) / n; math.Abs(got-0.10) > 0.01 {
+		t.Errorf("holdout share = %.3f, want 0.10 ± 0.01", got)
+	}
+	if got := float64(arms["A"]) / float64(arms["A"]+arms["B"]); math.Abs(got-0.75) > 0.02 {
+		t.Errorf("arm A share = %.3f, want 0.75 ± 0.02", got)
+	}
+	if _, _, ok := assign("c1", "p1", "caregiver"); !ok {
+		t.Errorf("a segment without a variant did not fall back to the default variant")
+	}
+	noFallback := Assigner(&rapport.Campaign{Variants: []rapport.Variant{{Segment: "planner"}}})
+	if _, _, ok := noFallback("c1", "p1", "caregiver"); ok {
+		t.Errorf("a segment without a variant or fallback got one")
+	}
+	// Another campaign draws a different holdout.
+	same := 0
+	for i := range 1000 {
+		_, h1, _ := assign("c1", fmt.Sprint(i), "planner")
+		_, h2, _ := assign("c2", fmt.Sprint(i), "planner")
+		if h1 && h2 {
+			same++
+		}
+	}
+	if same > 30 {
+		t.Errorf("%d of 1000 held out in both campaigns: holdouts are not independent", same)
+	}
+}
+
+func TestUnsubscribeToken(t *testing.T) {
+	id := Identity{Secret: []byte("k1"), BaseURL: "https://r.example.org/"}
+	tok := id.UnsubscribeToken("d1")
+	if got, err := id.VerifyToken(tok); err != nil || got != "d1" {
+		t.Errorf("VerifyToken(own token) = %q, %v", got, err)
+	}
+	bad := []string{"", "d1", "d2." + strings.SplitN(tok, ".", 2)[1], tok + "x", "." + strings.SplitN(tok, ".", 2)[1]}
+	for _, b := range bad {
+		if _, err := id.VerifyToken(b); err == nil {
+			t.Errorf("VerifyToken(%q) accepted a forged token", b)
+		}
+	}
+	if _, err := (Identity{Secret: []byte("k2")}).VerifyToken(tok); err == nil {
+		t.Errorf("a token verified under another key")
+	}
+	if got := id.UnsubscribeURL("d1"); got != "https://r.example.org/u/"+tok {
+		t.Errorf("UnsubscribeURL = %q", got)
+	}
+}
+
+// env is a real SQLite store with one organisation, its patients, a
+// campaign and senders that record what they were given.
+type env struct {
+	s      *sqlstore.Store
+	raw    *sql.DB
+	now    time.Time
+	admin  rapport.Actor
+	market rapport.Actor
+	ids    map[string]string // by MRN
+	mails  *mailbox
+	twilio *twiliotest.Server
+	sms    *twilio.Client
+	ident  Identity
+}
+
+// mailbox records emails: the SMTP path itself is tested in
+// internal/email and end to end against maildev in cmd/rapport.
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []*email.Message
+	fail map[string]error
+}
+
+func (m *mailbox) Send(ctx context.Context, msg *email.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.fail[msg.To.Address]; err != nil {
+		return err
+	}
+	m.msgs = append(m.msgs, msg)
+	return nil
+}
+
+func (m *mailbox) to() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, x := range m.msgs {
+		out = append(out, x.To.Address)
+	}
+	slices.Sort(out)
+	return out
+}
+
+type person struct {
+	mrn, tz, seg string
+	consents     []rapport.ChannelPurpose
+}
+
+func newEnv(t *testing.T, now time.Time, people []person) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{now: now, ids: map[string]string{}, mails: &mailbox{fail: map[string]error{}}}
+	path := filepath.Join(t.TempDir(), "r.db")
+	s, err := sqlite.Open(ctx, path, sqlstore.Config{Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if e.raw, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.raw.Close() })
+	e.s = s
+	o := &rapport.Organisation{Slug: "general", Name: "General"}
+	if err := s.CreateOrg(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	e.admin = rapport.Actor{OrgID: o.ID, Role: rapport.RoleAdmin, Name: "admin", Addr: "test"}
+	e.market = rapport.Actor{OrgID: o.ID, Role: rapport.RoleMarket, Name: "marketer", Addr: "test"}
+	tx, err := s.BeginImport(ctx, e.admin, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []rapport.ImportRecord
+	for i, p := range people {
+		pt := &rapport.Patient{Identifiers: []rapport.Identifier{{System: rapport.SystemMRN, Value: p.mrn}},
+			Family: "Fam" + p.mrn, Given: "Giv" + p.mrn, Email: strings.ToLower(p.mrn) + "@example.org",
+			Phone: fmt.Sprintf("+1555010%04d", i), Language: "en", TimeZone: p.tz, Address: rapport.Address{State: "IL"}}
+		var evs []rapport.ConsentEvent
+		for _, c := range p.consents {
+			evs = append(evs, rapport.ConsentEvent{Channel: c.Channel, Purpose: c.Purpose, Status: rapport.ConsentGranted,
+				At: now.Add(-24 * time.Hour), Source: "import:test"})
+		}
+		recs = append(recs, rapport.ImportRecord{Patient: pt, Consents: evs})
+	}
+	if _, err := tx.Write(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ps, _, err := s.FindPatients(ctx, e.admin, rapport.PatientFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		e.ids[p.Identifier(rapport.SystemMRN)] = p.ID
+	}
+	for _, p := range people {
+		if p.seg == "" {
+			continue
+		}
+		if err := s.RecordAssessment(ctx, e.market, &rapport.Assessment{PatientID: e.ids[p.mrn], ModelID: "m1", ModelVersion: "1",
+			Form: "full", Segment: p.seg, Probability: 0.9, At: now.Add(-time.Hour), Source: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.twilio = twiliotest.New(t, "ACtest", "token")
+	e.sms = twilio.NewClient(e.twilio.URL, "ACtest", "token", nil)
+	e.ident = Identity{OrgName: "General", PostalAddress: "1 Main St, Springfield, IL 62701", From: mail.Address{Name: "General", Address: "news@general.example"},
+		MessageDomain: "general.example", BaseURL: "https://r.example.org", Secret: []byte("secret"), SMSFrom: "+15005550006", HelpContact: "555-0100"}
+	return e
+}
+
+func (e *env) launch(t *testing.T, c *rapport.Campaign) rapport.LaunchResult {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.s.CreateCampaign(ctx, e.market, c); err != nil {
+		t.Fatal(err)
+	}
+	l := Launcher{Store: e.s, Previewer: Previewer{Identity: e.ident}, Now: func() time.Time { return e.now }}
+	res, err := l.Launch(ctx, e.market, c.ID)
+	if err != nil {
+		t.Fatalf("Launch: %v", err)
+	}
+	return res
+}
+
+func (e *env) worker() *Worker {
+	return NewWorker(WorkerConfig{Queue: e.s, Email: e.mails, SMS: e.sms, Identity: e.ident, Owner: "w1",
+		Now: func() time.Time { return e.now }, Poll: time.Millisecond})
+}
+
+func (e *env) drain(t *testing.T, w *Worker) {
+	t.Helper()
+	for range 100 {
+		n, err := w.RunOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("queue never drained")
+}
+
+var (
+	emailMkt = rapport.ChannelPurpose{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}
+	smsCare  = rapport.ChannelPurpose{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare}
+)
+
+func emailCampaign() *rapport.Campaign {
+	return &rapport.Campaign{Name: "Screening", Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing,
+		Audience: rapport.AudienceFilter{ModelID: "m1"},
+		Variants: []rapport.Variant{
+			{Segment: "planner", Subject: "Your screening plan", Text: "Hi {{first_name|there}}, plan ahead. {{postal_address}} Unsubscribe: {{unsubscribe_url}}"},
+			{Segment: "caregiver", Subject: "Ten minutes", Text: "Hi {{first_name|there}}, it takes ten minutes. {{postal_address}} Unsubscribe: {{unsubscribe_url}}"},
+		}}
+}
+
+func TestWorkerEmail(t *testing.T) {
+	// 15:00 UTC on a Tuesday: daytime in every US zone.
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{
+		{"A1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}},
+		{"A2", "America/New_York", "caregiver", []rapport.ChannelPurpose{emailMkt}},
+		{"A3", "America/Chicago", "caregiver", []rapport.ChannelPurpose{emailMkt}}, // opts out after launch
+		{"A4", "America/Chicago", "planner", []rapport.ChannelPurpose{smsCare}},    // no email consent
+		{"A5", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}},   // bounces
+		{"A6", "America/Chicago", "", []rapport.ChannelPurpose{emailMkt}},          // no segment
+	})
+	res := e.launch(t, emailCampaign())
+	if res.Deliveries != 4 || res.Holdout != 0 {
+		t.Fatalf("launch = %+v, want 4 deliveries", res)
+	}
+	ctx := context.Background()
+	if _, err := e.s.RevokeConsents(ctx, e.admin.OrgID, e.ids["A3"], UnsubscribeScope(), "staff", "", now); err != nil {
+		t.Fatal(err)
+	}
+	e.mails.fail["a5@example.org"] = &email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "no such user"}
+	e.drain(t, e.worker())
+	if got, want := e.mails.to(), []string{"a1@example.org", "a2@example.org"}; !slices.Equal(got, want) {
+		t.Errorf("emails to %v, want %v", got, want)
+	}
+	for _, m := range e.mails.msgs {
+		if !strings.HasPrefix(m.UnsubscribeURL, "https://r.example.org/u/") || !strings.HasSuffix(m.MessageID, "@general.example") {
+			t.Errorf("message headers: unsubscribe %q, id %q", m.UnsubscribeURL, m.MessageID)
+		}
+		want := "Your screening plan"
+		if m.To.Address == "a2@example.org" {
+			want = "Ten minutes"
+		}
+		if m.Subject != want || !strings.Contains(m.Text, "Hi GivA") || !strings.Contains(m.Text, "1 Main St") {
+			t.Errorf("message to %s: subject %q text %q", m.To.Address, m.Subject, m.Text)
+		}
+	}
+	counts, _ := e.s.DeliveryCounts(ctx, e.market, firstCampaign(t, e))
+	want := map[rapport.DeliveryState]int{rapport.DeliverySent: 2, rapport.DeliverySkipped: 1, rapport.DeliveryBounced: 1}
+	if !mapsEqual(counts, want) {
+		t.Errorf("delivery states = %v, want %v", counts, want)
+	}
+	// The bounce suppressed the address: a later campaign leaves it out.
+	if n, _ := e.s.CountAudience(ctx, e.market, rapport.AudienceFilter{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}); n.Total != 3 {
+		t.Errorf("audience after a bounce = %d, want 3 (A1, A2, A6)", n.Total)
+	}
+}
+
+func firstCampaign(t *testing.T, e *env) string {
+	t.Helper()
+	var id string
+	if err := rawRow(e, `SELECT id FROM campaigns ORDER BY created_at LIMIT 1`, &id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func mapsEqual[K comparable](a, b map[K]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestWorkerSMSQuietHoursAndCaps(t *testing.T) {
+	// 03:30 UTC: 21:30 in Chicago (quiet), 19:30 in Los Angeles (open).
+	now := time.Date(2026, 11, 18, 3, 30, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{
+		{"B1", "America/Chicago", "planner", []rapport.ChannelPurpose{smsCare}},
+		{"B2", "America/Los_Angeles", "planner", []rapport.ChannelPurpose{smsCare}},
+	})
+	c := &rapport.Campaign{Name: "Flu", Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare,
+		Audience: rapport.AudienceFilter{ModelID: "m1"},
+		Variants: []rapport.Variant{{Segment: "", SMS: "{{clinic_name}}: flu shots are in. Reply STOP to opt out."}}}
+	e.launch(t, c)
+	w := e.worker()
+	e.drain(t, w)
+	counts, _ := e.s.DeliveryCounts(context.Background(), e.market, c.ID)
+	if counts[rapport.DeliverySent] != 1 || counts[rapport.DeliveryPending] != 1 {
+		t.Fatalf("after the first run: %v, want 1 sent (Los Angeles), 1 deferred (Chicago)", counts)
+	}
+	var nb int64
+	if err := rawRow(e, `SELECT not_before FROM deliveries WHERE state = 'pending'`, &nb); err != nil {
+		t.Fatal(err)
+	}
+	chicago, _ := time.LoadLocation("America/Chicago")
+	if got := time.UnixMicro(nb).In(chicago); got.Hour() != 8 || got.Minute() != 0 || got.Day() != 18 {
+		t.Errorf("deferred to %v, want 08:00 the next morning in Chicago", got)
+	}
+	// At 08:00 Chicago it goes out.
+	e.now = time.UnixMicro(nb).UTC()
+	e.drain(t, w)
+	counts, _ = e.s.DeliveryCounts(context.Background(), e.market, c.ID)
+	if counts[rapport.DeliverySent] != 2 {
+		t.Errorf("after the window opened: %v, want 2 sent", counts)
+	}
+	// A second care SMS the same day waits for the daily cap.
+	c2 := &rapport.Campaign{Name: "Flu 2", Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare,
+		Audience: rapport.AudienceFilter{ModelID: "m1"}, Variants: c.Variants}
+	e.launch(t, c2)
+	e.drain(t, w)
+	counts, _ = e.s.DeliveryCounts(context.Background(), e.market, c2.ID)
+	if counts[rapport.DeliveryPending] != 2 {
+		t.Errorf("second care SMS on the same day: %v, want both deferred by the 1/day cap", counts)
+	}
+}
+
+func rawRow(e *env, q string, dst ...any) error {
+	return e.raw.QueryRowContext(context.Background(), q).Scan(dst...)
+}
+
+func TestStopOverSMSStopsNextEmail(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{
+		{"C1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt, smsCare}},
+		{"C2", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt, smsCare}},
+	})
+	e.launch(t, emailCampaign())
+	in := &Inbound{Store: e.s, SMS: e.sms, Identity: e.ident, Now: func() time.Time { return e.now }}
+	ctx := context.Background()
+	tests := []struct {
+		body string
+		want compliance.Intent
+	}{
+		{"Stop please", compliance.IntentOptOut},
+		{" S T O P ", compliance.IntentOptOut}, // a second STOP: no second confirmation
+		{"HELP", compliance.IntentHelp},
+	}
+	for i, tt := range tests {
+		got, err := in.HandleSMS(ctx, e.admin.OrgID, twilio.Inbound{MessageSID: fmt.Sprintf("SM%d", i), From: "+15550100000", Body: tt.body})
+		if err != nil || got != tt.want {
+			t.Errorf("HandleSMS(%q) = %v, %v; want %v", tt.body, got, err, tt.want)
+		}
+	}
+	e.drain(t, e.worker())
+	if got := e.mails.to(); !slices.Equal(got, []string{"c2@example.org"}) {
+		t.Errorf("emails after C1 texted STOP: %v, want only c2", got)
+	}
+	// One confirmation and one HELP answer went back to C1.
+	msgs := e.twilio.Messages()
+	var bodies []string
+	for _, m := range msgs {
+		if m.To == "+15550100000" {
+			bodies = append(bodies, m.Body)
+		}
+	}
+	if len(bodies) != 2 || !strings.Contains(bodies[0], "unsubscribed") || !strings.Contains(bodies[1], "555-0100") {
+		t.Errorf("replies to C1 = %q, want one confirmation and one HELP answer", bodies)
+	}
+	hist, err := e.s.ConsentHistory(ctx, e.admin, e.ids["C1"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := map[rapport.ChannelPurpose]bool{}
+	for _, h := range hist {
+		if h.Status == rapport.ConsentRevoked {
+			revoked[rapport.ChannelPurpose{Channel: h.Channel, Purpose: h.Purpose}] = true
+			if h.Source != "sms:stop" || h.Evidence != "SM0" {
+				t.Errorf("revocation source %q evidence %q, want sms:stop SM0", h.Source, h.Evidence)
+			}
+		}
+	}
+	if len(revoked) != len(StopScope()) {
+		t.Errorf("revoked %d (channel, purpose) pairs, want %d", len(revoked), len(StopScope()))
+	}
+}
+
+func TestUnsubscribeRevokesEmailMarketing(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{{"D1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}}})
+	e.launch(t, emailCampaign())
+	e.drain(t, e.worker())
+	if len(e.mails.msgs) != 1 {
+		t.Fatalf("sent %d, want 1", len(e.mails.msgs))
+	}
+	u := e.mails.msgs[0].UnsubscribeURL
+	tok := u[strings.LastIndex(u, "/")+1:]
+	in := &Inbound{Store: e.s, Identity: e.ident, Now: func() time.Time { return e.now }}
+	ctx := context.Background()
+	if err := in.Unsubscribe(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Unsubscribe(ctx, tok); err != nil {
+		t.Errorf("a second click: %v", err)
+	}
+	if err := in.Unsubscribe(ctx, tok[:len(tok)-2]+"xx"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("forged token: %v, want not found", err)
+	}
+	if n, _ := e.s.CountAudience(ctx, e.market, rapport.AudienceFilter{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}); n.Total != 0 {
+		t.Errorf("audience after unsubscribe = %d, want 0", n.Total)
+	}
+	var events int
+	if err := rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'opted_out'`, &events); err != nil || events != 1 {
+		t.Errorf("opted_out events = %d, %v; want 1", events, err)
+	}
+}

@@ -1,0 +1,277 @@
+package campaign
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/message"
+	"github.com/rapport-health/rapport/phi"
+	"github.com/rapport-health/rapport/segment"
+)
+
+// Template fields a campaign may use.
+const (
+	FieldFirstName  = "first_name"
+	FieldLastName   = "last_name"
+	FieldClinicName = "clinic_name"
+)
+
+// Fields returns the fields campaign templates may use.
+func Fields() []string {
+	return []string{FieldFirstName, FieldLastName, FieldClinicName, message.FieldUnsubscribeURL, message.FieldPostalAddress}
+}
+
+// Identity is how the organisation appears in what it sends, and where its
+// public endpoints are.
+type Identity struct {
+	OrgName       string
+	PostalAddress string // CAN-SPAM: every marketing email carries it
+	From          mail.Address
+	// MessageDomain is the right-hand side of the deterministic Message-IDs.
+	MessageDomain string
+	// BaseURL is the public URL of the API, for unsubscribe links.
+	BaseURL string
+	// Secret signs unsubscribe tokens.
+	Secret []byte
+	// SMSFrom is the sending number (E.164) or messaging service SID.
+	SMSFrom string
+	// HelpContact answers HELP: a phone number or web address.
+	HelpContact string
+	// StatusCallback is the URL Twilio posts status changes to.
+	StatusCallback string
+}
+
+// compiled is a variant's parsed templates.
+type compiled struct {
+	subject, text, html, sms *message.Template
+}
+
+func compile(v rapport.Variant) (compiled, error) {
+	var c compiled
+	var err error
+	parse := func(dst **message.Template, src, what string, mode message.Mode) {
+		if err != nil || src == "" {
+			return
+		}
+		var e error
+		if *dst, e = message.Parse(src, mode, Fields()); e != nil {
+			err = fmt.Errorf("variant %s/%s %s: %w", v.Segment, v.Arm, what, e)
+		}
+	}
+	parse(&c.subject, v.Subject, "subject", message.Text)
+	parse(&c.text, v.Text, "text", message.Text)
+	parse(&c.html, v.HTML, "html", message.HTML)
+	parse(&c.sms, v.SMS, "sms", message.Text)
+	return c, err
+}
+
+// Rendered is one recipient's message.
+type Rendered struct {
+	Subject, Text, HTML, SMS string
+}
+
+func render(c compiled, vals message.Values) (Rendered, error) {
+	var r Rendered
+	var err error
+	do := func(dst *string, t *message.Template) {
+		if err != nil || t == nil {
+			return
+		}
+		*dst, err = t.Render(vals)
+	}
+	do(&r.Subject, c.subject)
+	do(&r.Text, c.text)
+	do(&r.HTML, c.html)
+	do(&r.SMS, c.sms)
+	return r, err
+}
+
+// UnsubscribeToken returns the signed token naming deliveryID in
+// unsubscribe links: the id and an HMAC-SHA256 of it, so that a link
+// cannot be forged for another delivery.
+func (id Identity) UnsubscribeToken(deliveryID string) string {
+	m := hmac.New(sha256.New, id.Secret)
+	m.Write([]byte("unsubscribe\x00" + deliveryID))
+	return deliveryID + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// VerifyToken returns the delivery id a token names, or an error.
+func (id Identity) VerifyToken(tok string) (string, error) {
+	did, _, ok := strings.Cut(tok, ".")
+	if !ok || did == "" || len(id.Secret) == 0 || !hmac.Equal([]byte(id.UnsubscribeToken(did)), []byte(tok)) {
+		return "", rapport.Errorf(rapport.ENOTFOUND, "unknown or invalid unsubscribe link")
+	}
+	return did, nil
+}
+
+// UnsubscribeURL is the one-click link of a delivery.
+func (id Identity) UnsubscribeURL(deliveryID string) string {
+	return strings.TrimRight(id.BaseURL, "/") + "/u/" + id.UnsubscribeToken(deliveryID)
+}
+
+// Playbook is a segment's guidance shown beside its variant.
+type Playbook struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Motivations []string `json:"motivations,omitempty"`
+	Say         []string `json:"say,omitempty"`
+	Avoid       []string `json:"avoid,omitempty"`
+	Tone        string   `json:"tone,omitempty"`
+}
+
+// Previewer renders and checks campaigns before launch.
+type Previewer struct {
+	Identity Identity
+	Model    *segment.Model // for playbooks; may be nil
+	Guard    *phi.Guard     // the minimum-necessary check; nil skips it
+	Policy   message.Policy
+}
+
+// Preview renders every variant of c with sample values and runs the
+// pre-launch checks: template syntax, SMS encoding and length, reading
+// level, unsubscribe/STOP text and postal address (message.Check), and the
+// PHI guard's minimum-necessary rule on what a patient would read.
+func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now time.Time) rapport.CampaignPreview {
+	out := rapport.CampaignPreview{Campaign: c, Audience: count, Generated: now}
+	sample := message.Values{FieldFirstName: "Alex", FieldLastName: "Sample", FieldClinicName: p.Identity.OrgName,
+		message.FieldUnsubscribeURL: strings.TrimRight(p.Identity.BaseURL, "/") + "/u/preview",
+		message.FieldPostalAddress:  p.Identity.PostalAddress}
+	pol := p.Policy
+	if pol.PostalAddress == "" {
+		pol.PostalAddress = p.Identity.PostalAddress
+	}
+	for _, v := range c.Variants {
+		vp := rapport.VariantPreview{Segment: v.Segment, Arm: v.Arm, Findings: []rapport.PreviewFinding{}}
+		if v.Segment == "" {
+			vp.Count = count.Total
+		} else {
+			vp.Count = count.BySegment[v.Segment]
+		}
+		if p.Model != nil {
+			for _, s := range p.Model.Segments {
+				if s.ID == v.Segment {
+					vp.Playbook = Playbook{Name: s.Name, Description: s.Description, Motivations: s.Motivations, Say: s.Say, Avoid: s.Avoid, Tone: s.Tone}
+				}
+			}
+		}
+		add := func(code string, sev message.Severity, msg string) {
+			vp.Findings = append(vp.Findings, rapport.PreviewFinding{Code: code, Severity: string(sev), Message: msg})
+			if sev == message.Blocker {
+				out.Blocked = true
+			}
+		}
+		tpl, err := compile(v)
+		if err != nil {
+			add("template", message.Blocker, templateMessage(err))
+			out.Variants = append(out.Variants, vp)
+			continue
+		}
+		r, err := render(tpl, sample)
+		if err != nil {
+			add("template", message.Blocker, templateMessage(err))
+		}
+		vp.Subject, vp.Text, vp.HTML, vp.SMS = r.Subject, r.Text, r.HTML, r.SMS
+		content := message.Content{Channel: c.Channel, Subject: v.Subject, Text: v.Text, HTML: v.HTML}
+		read := r.Text
+		if c.Channel == rapport.ChannelSMS {
+			content = message.Content{Channel: c.Channel, Text: v.SMS}
+			read = r.SMS
+		}
+		for _, f := range message.Check(content, pol) {
+			add(f.Code, f.Severity, f.Message)
+		}
+		if p.Guard != nil {
+			for _, text := range []string{r.Subject, read} {
+				if text == "" {
+					continue
+				}
+				verdict := p.Guard.CheckReminder(text)
+				switch verdict.Action {
+				case phi.Block:
+					add("phi_minimum_necessary", message.Blocker, reasonText(verdict, "the text names a condition, medication or procedure; a campaign message says only what is needed"))
+				case phi.Warn:
+					add("phi_minimum_necessary", message.Warning, reasonText(verdict, "the text may say more than needed about the patient's care"))
+				}
+			}
+		}
+		out.Variants = append(out.Variants, vp)
+	}
+	return out
+}
+
+func reasonText(v phi.Verdict, def string) string {
+	if len(v.Reasons) > 0 && v.Reasons[0].Message != "" {
+		return v.Reasons[0].Message
+	}
+	return def
+}
+
+func templateMessage(err error) string {
+	var me *message.Error
+	if errors.As(err, &me) {
+		return err.Error()
+	}
+	var miss *message.MissingError
+	if errors.As(err, &miss) {
+		return "field " + miss.Field + " has no sample value and no fallback"
+	}
+	return "template error"
+}
+
+// Launcher checks and launches campaigns.
+type Launcher struct {
+	Store interface {
+		Campaign(ctx context.Context, actor rapport.Actor, id string) (*rapport.Campaign, error)
+		CountAudience(ctx context.Context, actor rapport.Actor, f rapport.AudienceFilter) (rapport.AudienceCount, error)
+		LaunchCampaign(ctx context.Context, actor rapport.Actor, id string, assign rapport.Assigner) (rapport.LaunchResult, error)
+	}
+	Previewer Previewer
+	Now       func() time.Time
+}
+
+// Preview returns the preview of campaign id.
+func (l Launcher) Preview(ctx context.Context, actor rapport.Actor, id string) (rapport.CampaignPreview, error) {
+	c, err := l.Store.Campaign(ctx, actor, id)
+	if err != nil {
+		return rapport.CampaignPreview{}, err
+	}
+	count, err := l.Store.CountAudience(ctx, actor, c.Audience)
+	if err != nil {
+		return rapport.CampaignPreview{}, err
+	}
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	return l.Previewer.Preview(c, count, now()), nil
+}
+
+// Launch runs the pre-launch checks and, when nothing blocks, launches
+// campaign id with its deterministic assignment.
+func (l Launcher) Launch(ctx context.Context, actor rapport.Actor, id string) (rapport.LaunchResult, error) {
+	if err := actor.Require(rapport.PermCampaignWrite); err != nil {
+		return rapport.LaunchResult{}, err
+	}
+	pv, err := l.Preview(ctx, actor, id)
+	if err != nil {
+		return rapport.LaunchResult{}, err
+	}
+	if pv.Blocked {
+		for _, v := range pv.Variants {
+			for _, f := range v.Findings {
+				if f.Severity == string(message.Blocker) {
+					return rapport.LaunchResult{}, rapport.Errorf(rapport.EINVALID, "variant %s/%s cannot launch: %s", v.Segment, v.Arm, f.Message)
+				}
+			}
+		}
+	}
+	return l.Store.LaunchCampaign(ctx, actor, id, Assigner(pv.Campaign))
+}

@@ -1,0 +1,186 @@
+package campaign
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/compliance"
+	"github.com/rapport-health/rapport/internal/twilio"
+)
+
+// StopScope is what an SMS opt-out revokes (docs/campaigns.md, "Opt-out
+// policy"): SMS for every purpose, since the FCC's 2024 revocation rule
+// makes a STOP cover every text from the sender; and, by Rapport's policy,
+// marketing and operations on every other channel, since a patient who
+// says stop on one channel does not expect promotions on another. Care
+// messages by email, voice and mail stay: they carry treatment
+// information the patient may need, and staff can revoke them on request.
+func StopScope() []rapport.ChannelPurpose {
+	out := []rapport.ChannelPurpose{
+		{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare},
+		{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeOperations},
+		{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeMarketing},
+	}
+	for _, ch := range rapport.Channels() {
+		if ch == rapport.ChannelSMS {
+			continue
+		}
+		out = append(out, rapport.ChannelPurpose{Channel: ch, Purpose: rapport.PurposeMarketing},
+			rapport.ChannelPurpose{Channel: ch, Purpose: rapport.PurposeOperations})
+	}
+	return out
+}
+
+// UnsubscribeScope is what a one-click email unsubscribe revokes: email
+// marketing (CAN-SPAM covers commercial email), at once.
+func UnsubscribeScope() []rapport.ChannelPurpose {
+	return []rapport.ChannelPurpose{{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}}
+}
+
+// OptOutStore is what inbound handling needs of the store.
+type OptOutStore interface {
+	RecordOptOut(ctx context.Context, orgID string, channel rapport.Channel, address string, scope []rapport.ChannelPurpose,
+		source, evidence string, at time.Time) ([]string, bool, error)
+	RevokeConsents(ctx context.Context, orgID, patientID string, scope []rapport.ChannelPurpose, source, evidence string, at time.Time) (bool, error)
+	RecordOptIn(ctx context.Context, orgID string, channel rapport.Channel, address string, scope []rapport.ChannelPurpose,
+		source, evidence string, at time.Time) ([]string, error)
+	OptedOut(ctx context.Context, orgID string, channel rapport.Channel, address string) (bool, error)
+	DeliveryByID(ctx context.Context, id string) (*rapport.Delivery, error)
+	RecordEngagement(ctx context.Context, e *rapport.EngagementEvent) (bool, error)
+	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) error
+	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
+}
+
+// Inbound applies what patients and providers send back.
+type Inbound struct {
+	Store    OptOutStore
+	SMS      SMSSender // for confirmations and HELP answers; nil sends none
+	Identity Identity
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+func (in *Inbound) now() time.Time {
+	if in.Now != nil {
+		return in.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (in *Inbound) logger() *slog.Logger {
+	if in.Logger != nil {
+		return in.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// HandleSMS applies one inbound text to orgID: an opt-out (any keyword or
+// phrase compliance.Classify recognises) revokes StopScope for every
+// patient at that number before it returns, and one confirmation is sent
+// (none when the number had already opted out); HELP is answered; START
+// re-grants SMS care messages only. It returns the intent it acted on.
+func (in *Inbound) HandleSMS(ctx context.Context, orgID string, m twilio.Inbound) (compliance.Intent, error) {
+	if m.From == "" {
+		return compliance.IntentNone, rapport.Errorf(rapport.EINVALID, "inbound message field From is empty")
+	}
+	optedOut, err := in.Store.OptedOut(ctx, orgID, rapport.ChannelSMS, m.From)
+	if err != nil {
+		return compliance.IntentNone, err
+	}
+	resp := compliance.Responder{Sender: in.Identity.OrgName, Contact: in.Identity.HelpContact}
+	rep := resp.Respond(m.Body, optedOut)
+	// Twilio's Advanced Opt-Out has already acted on its own keywords:
+	// honour its verdict even if our parser disagreed.
+	if rep.Intent == compliance.IntentNone && strings.EqualFold(m.OptOutType, "STOP") {
+		rep = resp.Respond("STOP", optedOut)
+	}
+	now := in.now()
+	switch rep.Intent {
+	case compliance.IntentOptOut:
+		changed, _, err := in.Store.RecordOptOut(ctx, orgID, rapport.ChannelSMS, m.From, StopScope(), "sms:stop", m.MessageSID, now)
+		if err != nil {
+			return rep.Intent, err
+		}
+		for _, pid := range changed {
+			if _, err := in.Store.RecordEngagement(ctx, &rapport.EngagementEvent{OrgID: orgID, PatientID: pid, Channel: rapport.ChannelSMS,
+				Type: rapport.EventOptedOut, At: now, Source: "twilio", SourceID: m.MessageSID + ":" + pid, Detail: "sms_stop"}); err != nil {
+				return rep.Intent, err
+			}
+		}
+	case compliance.IntentOptIn:
+		// START re-grants only what the carrier blocked for treatment
+		// messages; marketing needs new written consent.
+		care := []rapport.ChannelPurpose{{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare}}
+		if _, err := in.Store.RecordOptIn(ctx, orgID, rapport.ChannelSMS, m.From, care, "sms:start", m.MessageSID, now); err != nil {
+			return rep.Intent, err
+		}
+	}
+	if rep.Text != "" && in.SMS != nil {
+		p := twilio.SendParams{To: m.From, Body: rep.Text}
+		if strings.HasPrefix(in.Identity.SMSFrom, "MG") {
+			p.MessagingServiceSID = in.Identity.SMSFrom
+		} else {
+			p.From = in.Identity.SMSFrom
+		}
+		if _, err := in.SMS.Send(ctx, p); err != nil {
+			// The opt-out is recorded; a failed confirmation must not undo
+			// or repeat it.
+			in.logger().Warn("sms confirmation not sent", "intent", rep.Intent.String(), "err", err)
+		}
+	}
+	return rep.Intent, nil
+}
+
+// Unsubscribe applies a one-click unsubscribe (RFC 8058) for the delivery
+// a signed token names: email marketing is revoked for its patient at once.
+func (in *Inbound) Unsubscribe(ctx context.Context, token string) error {
+	did, err := in.Identity.VerifyToken(token)
+	if err != nil {
+		return err
+	}
+	d, err := in.Store.DeliveryByID(ctx, did)
+	if err != nil {
+		return rapport.Errorf(rapport.ENOTFOUND, "unknown or invalid unsubscribe link")
+	}
+	now := in.now()
+	changed, err := in.Store.RevokeConsents(ctx, d.OrgID, d.PatientID, UnsubscribeScope(), "email:unsubscribe", did, now)
+	if err != nil {
+		return err
+	}
+	if changed {
+		_, err = in.Store.RecordEngagement(ctx, &rapport.EngagementEvent{OrgID: d.OrgID, CampaignID: d.CampaignID, DeliveryID: d.ID,
+			PatientID: d.PatientID, Channel: rapport.ChannelEmail, Type: rapport.EventOptedOut, At: now, Source: "web",
+			SourceID: did, Detail: "one_click"})
+	}
+	return err
+}
+
+// HandleStatus applies a Twilio status callback: delivered, or
+// undelivered/failed as a bounce (a carrier 21610 also suppresses).
+func (in *Inbound) HandleStatus(ctx context.Context, orgID string, cb twilio.StatusCallback) error {
+	var state rapport.DeliveryState
+	switch cb.Status {
+	case twilio.StatusDelivered:
+		state = rapport.DeliveryDelivered
+	case twilio.StatusUndelivered, twilio.StatusFailed:
+		state = rapport.DeliveryBounced
+	default:
+		return nil // queued, sent…: the worker recorded the send
+	}
+	detail := ""
+	if cb.ErrorCode != 0 {
+		detail = fmt.Sprintf("twilio_%d", cb.ErrorCode)
+	}
+	err := in.Store.ApplyProviderStatus(ctx, cb.MessageSID, state, "twilio", cb.MessageSID+":"+string(cb.Status), detail)
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		return nil // not a campaign message (a confirmation, a reply)
+	}
+	if err == nil && cb.ErrorCode == 21610 && cb.To != "" {
+		err = in.Store.Suppress(ctx, orgID, rapport.ChannelSMS, cb.To, "carrier_unsubscribed")
+	}
+	return err
+}

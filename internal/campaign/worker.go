@@ -1,0 +1,421 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/compliance"
+	"github.com/rapport-health/rapport/internal/email"
+	"github.com/rapport-health/rapport/internal/twilio"
+	"github.com/rapport-health/rapport/message"
+)
+
+// Queue is what the worker needs of the store.
+type Queue interface {
+	ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]rapport.DeliveryJob, error)
+	CompleteDeliveries(ctx context.Context, owner string, outs []rapport.DeliveryOutcome) error
+	LaunchedCampaign(ctx context.Context, orgID, id string) (*rapport.Campaign, error)
+	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
+}
+
+// EmailSender sends one email (internal/email.Sender).
+type EmailSender interface {
+	Send(ctx context.Context, m *email.Message) error
+}
+
+// SMSSender sends one text message (internal/twilio.Client).
+type SMSSender interface {
+	Send(ctx context.Context, p twilio.SendParams) (*twilio.Message, error)
+}
+
+// Reconciler answers, for a delivery found in flight after a crash,
+// whether the provider already accepted it (known=false: it cannot tell).
+type Reconciler func(ctx context.Context, job rapport.DeliveryJob) (sent, known bool)
+
+// WorkerConfig configures a Worker.
+type WorkerConfig struct {
+	Queue    Queue
+	Email    EmailSender // nil: email deliveries fail with no_sender
+	SMS      SMSSender   // nil: SMS deliveries fail with no_sender
+	Identity Identity
+	// Owner names this worker in leases; unique per process.
+	Owner string
+	// Batch is how many deliveries one claim takes (100); Lease how long
+	// the claim holds (2 min); Poll how long to wait when the queue is
+	// empty (1 s); Parallel how many sends run at once (4).
+	Batch    int
+	Lease    time.Duration
+	Poll     time.Duration
+	Parallel int
+	// Rules are the quiet-hour rules; zero means the federal default.
+	Rules compliance.Rules
+	// OtherCaps are the frequency caps of messages outside the TCPA
+	// healthcare exemption (nil: none). Care SMS always get 1/day, 3/week.
+	OtherCaps compliance.Caps
+	// EmailRate and SMSRate are the most sends per second per provider
+	// (0: unlimited).
+	EmailRate, SMSRate float64
+	// MaxAttempts bounds retries of transient failures (5).
+	MaxAttempts int
+	// Reconcile, when set, decides recovered in-flight deliveries; without
+	// it they are sent again with the same Message-ID (see
+	// docs/campaigns.md).
+	Reconcile Reconciler
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Worker delivers the queue. Several workers (goroutines or processes)
+// may run against one database: leases keep them apart.
+type Worker struct {
+	cfg       WorkerConfig
+	zones     *compliance.Zones
+	log       *slog.Logger
+	now       func() time.Time
+	mu        sync.Mutex
+	campaigns map[string]*campaignEntry
+	email     *limiter
+	sms       *limiter
+}
+
+type campaignEntry struct {
+	c        *rapport.Campaign
+	variants map[string]compiled // by segment + "\x00" + arm
+}
+
+// NewWorker returns a worker for cfg.
+func NewWorker(cfg WorkerConfig) *Worker {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 100
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 4
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Rules.Default.End == 0 {
+		cfg.Rules.Default = compliance.DefaultWindow()
+	}
+	fallback := cfg.Rules.Fallback
+	if fallback == nil {
+		fallback = time.UTC
+	}
+	w := &Worker{cfg: cfg, zones: compliance.NewZones(fallback), log: cfg.Logger, now: cfg.Now,
+		campaigns: map[string]*campaignEntry{}, email: newLimiter(cfg.EmailRate), sms: newLimiter(cfg.SMSRate)}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	return w
+}
+
+// Run delivers until ctx ends. Sends in progress when ctx ends finish
+// and their outcomes are recorded before Run returns.
+func (w *Worker) Run(ctx context.Context) error {
+	for {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("delivery batch", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(w.cfg.Poll):
+			}
+		}
+	}
+}
+
+// RunOnce claims one batch, delivers it and records the outcomes. It
+// returns how many deliveries it claimed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	jobs, err := w.cfg.Queue.ClaimDeliveries(ctx, w.cfg.Owner, w.cfg.Batch, w.cfg.Lease)
+	if err != nil || len(jobs) == 0 {
+		return 0, err
+	}
+	outs := make([]rapport.DeliveryOutcome, len(jobs))
+	// Sends already in the batch count against a patient's caps.
+	var smu sync.Mutex
+	batchSent := map[string][]time.Time{}
+	sem := make(chan struct{}, w.cfg.Parallel)
+	var wg sync.WaitGroup
+	for i := range jobs {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			j := &jobs[i]
+			key := j.PatientID + "\x00" + string(j.Channel) + "\x00" + string(j.Purpose)
+			smu.Lock()
+			j.Recipient.Sent = append(j.Recipient.Sent, batchSent[key]...)
+			smu.Unlock()
+			outs[i] = w.deliver(ctx, j, func(at time.Time) {
+				smu.Lock()
+				batchSent[key] = append(batchSent[key], at)
+				smu.Unlock()
+			})
+		}()
+	}
+	wg.Wait()
+	// Outcomes are recorded even when ctx ended: a send that happened must
+	// be marked sent.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return len(jobs), w.cfg.Queue.CompleteDeliveries(rec, w.cfg.Owner, outs)
+}
+
+func (w *Worker) campaign(ctx context.Context, orgID, id string) (*campaignEntry, error) {
+	w.mu.Lock()
+	e := w.campaigns[id]
+	w.mu.Unlock()
+	if e != nil {
+		return e, nil
+	}
+	c, err := w.cfg.Queue.LaunchedCampaign(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	e = &campaignEntry{c: c, variants: map[string]compiled{}}
+	for _, v := range c.Variants {
+		tpl, err := compile(v)
+		if err != nil {
+			return nil, err
+		}
+		arm := v.Arm
+		if arm == "" {
+			arm = "A"
+		}
+		e.variants[v.Segment+"\x00"+arm] = tpl
+	}
+	w.mu.Lock()
+	w.campaigns[id] = e
+	w.mu.Unlock()
+	return e, nil
+}
+
+// allDay is the window of channels without quiet hours.
+func allDay() compliance.Window { return compliance.Window{Start: 0, End: 24 * 60 * 60} }
+
+// deliver decides and, when the rules allow, sends one delivery.
+func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(time.Time)) rapport.DeliveryOutcome {
+	now := w.now().UTC()
+	out := rapport.DeliveryOutcome{ID: j.ID, Attempts: j.Attempts}
+	skip := func(reason string) rapport.DeliveryOutcome {
+		out.State, out.Reason, out.Event = rapport.DeliverySkipped, reason, rapport.EventSkipped
+		return out
+	}
+	r := j.Recipient
+	// 1. Consent and suppression as they are now, not as at launch.
+	dec := compliance.MaySend(j.Purpose, j.Channel, compliance.ConsentState{Status: r.Consent, Suppressed: r.Suppressed})
+	if !dec.Allowed {
+		return skip(dec.Reason)
+	}
+	addr := r.Email
+	if j.Channel == rapport.ChannelSMS {
+		addr = r.Phone
+	}
+	if addr == "" {
+		return skip("no_address")
+	}
+	// 2. A delivery found in flight after a crash may have been sent.
+	if j.Recovered && w.cfg.Reconcile != nil {
+		if ok, known := w.cfg.Reconcile(ctx, *j); known && ok {
+			out.State, out.SentAt, out.Event, out.Reason = rapport.DeliverySent, now, rapport.EventSent, "reconciled"
+			return out
+		}
+	}
+	// 3. Quiet hours in the recipient's zone and frequency caps: defer,
+	// never drop.
+	loc, _ := w.zones.Location(r.TimeZone)
+	win := allDay()
+	if compliance.QuietHoursApply(j.Channel) {
+		win = w.cfg.Rules.Window(r.State, j.OrgID)
+	}
+	caps := compliance.CapsFor(j.Purpose, j.Channel, w.cfg.OtherCaps)
+	at := compliance.Earliest(now, loc, win, caps, r.Sent)
+	if at.IsZero() {
+		return skip("cap_never")
+	}
+	if at.After(now) {
+		out.State, out.NotBefore, out.Event = rapport.DeliveryPending, at, rapport.EventDeferred
+		out.Reason = "cap"
+		if !win.Allowed(now, loc) {
+			out.Reason = "quiet_hours"
+		}
+		return out
+	}
+	// 4. Render.
+	ce, err := w.campaign(ctx, j.OrgID, j.CampaignID)
+	if err != nil {
+		w.log.Error("campaign for delivery", "campaign", j.CampaignID, "err", err)
+		return w.retry(out, now, "campaign_unavailable")
+	}
+	tpl, ok := ce.variants[j.Segment+"\x00"+j.Arm]
+	if !ok {
+		v, found := variantFor(ce.c, j.Segment, j.Arm)
+		if !found {
+			return skip("no_variant")
+		}
+		tpl = ce.variants[v.Segment+"\x00"+orA(v.Arm)]
+	}
+	id := w.cfg.Identity
+	vals := message.Values{FieldFirstName: r.Given, FieldLastName: r.Family, FieldClinicName: id.OrgName,
+		message.FieldUnsubscribeURL: id.UnsubscribeURL(j.ID), message.FieldPostalAddress: id.PostalAddress}
+	msg, err := render(tpl, vals)
+	if err != nil {
+		var miss *message.MissingError
+		if errors.As(err, &miss) {
+			return skip("missing_field")
+		}
+		return skip("render_error")
+	}
+	// 5. Send.
+	switch j.Channel {
+	case rapport.ChannelEmail:
+		if w.cfg.Email == nil {
+			return w.fail(out, "no_sender")
+		}
+		if err := w.email.wait(ctx); err != nil {
+			return w.retry(out, now, "cancelled")
+		}
+		m := &email.Message{From: id.From, To: mail.Address{Name: strings.TrimSpace(r.Given + " " + r.Family), Address: r.Email},
+			Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Date: now,
+			MessageID: j.MessageID + "@" + id.MessageDomain, UnsubscribeURL: id.UnsubscribeURL(j.ID),
+			Header: map[string]string{"X-Rapport-Campaign": j.CampaignID}}
+		if err := w.cfg.Email.Send(ctx, m); err != nil {
+			var se *email.SMTPError
+			if errors.As(err, &se) && se.BadMailbox() {
+				if serr := w.cfg.Queue.Suppress(ctx, j.OrgID, rapport.ChannelEmail, r.Email, "hard_bounce"); serr != nil {
+					w.log.Error("suppress address", "delivery", j.ID, "err", serr)
+				}
+				out.State, out.Reason, out.Event = rapport.DeliveryBounced, "bad_mailbox", rapport.EventBounced
+				return out
+			}
+			if email.IsTransient(err) {
+				return w.retry(out, now, "transient")
+			}
+			w.log.Warn("email refused", "delivery", j.ID, "err", err)
+			return w.fail(out, "permanent")
+		}
+		out.ProviderID = m.MessageID
+	case rapport.ChannelSMS:
+		if w.cfg.SMS == nil {
+			return w.fail(out, "no_sender")
+		}
+		if err := w.sms.wait(ctx); err != nil {
+			return w.retry(out, now, "cancelled")
+		}
+		p := twilio.SendParams{To: r.Phone, Body: msg.SMS, StatusCallback: id.StatusCallback}
+		if strings.HasPrefix(id.SMSFrom, "MG") {
+			p.MessagingServiceSID = id.SMSFrom
+		} else {
+			p.From = id.SMSFrom
+		}
+		res, err := w.cfg.SMS.Send(ctx, p)
+		if err != nil {
+			var ae *twilio.APIError
+			if errors.As(err, &ae) && ae.Unsubscribed() {
+				if serr := w.cfg.Queue.Suppress(ctx, j.OrgID, rapport.ChannelSMS, r.Phone, "carrier_unsubscribed"); serr != nil {
+					w.log.Error("suppress number", "delivery", j.ID, "err", serr)
+				}
+				return skip(compliance.ReasonSuppressed)
+			}
+			if twilio.IsTransient(err) {
+				return w.retry(out, now, "transient")
+			}
+			w.log.Warn("sms refused", "delivery", j.ID, "err", err)
+			return w.fail(out, "permanent")
+		}
+		out.ProviderID = res.SID
+	default:
+		return w.fail(out, "unsupported_channel")
+	}
+	sent(now)
+	out.State, out.SentAt, out.Event = rapport.DeliverySent, now, rapport.EventSent
+	return out
+}
+
+func orA(arm string) string {
+	if arm == "" {
+		return "A"
+	}
+	return arm
+}
+
+// retry defers a delivery after a transient failure with exponential
+// backoff (30 s, 1 min, 2 min… at most 1 h), until MaxAttempts.
+func (w *Worker) retry(out rapport.DeliveryOutcome, now time.Time, reason string) rapport.DeliveryOutcome {
+	if out.Attempts >= w.cfg.MaxAttempts {
+		return w.fail(out, reason)
+	}
+	d := min(30*time.Second<<max(out.Attempts-1, 0), time.Hour)
+	out.State, out.NotBefore, out.Reason, out.Event = rapport.DeliveryPending, now.Add(d), reason, rapport.EventDeferred
+	return out
+}
+
+func (w *Worker) fail(out rapport.DeliveryOutcome, reason string) rapport.DeliveryOutcome {
+	out.State, out.Reason, out.Event = rapport.DeliveryFailed, reason, rapport.EventFailed
+	return out
+}
+
+// limiter spaces sends to at most rate per second. The zero rate never
+// waits.
+type limiter struct {
+	mu    sync.Mutex
+	every time.Duration
+	next  time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	if rate <= 0 {
+		return &limiter{}
+	}
+	return &limiter{every: time.Duration(float64(time.Second) / rate)}
+}
+
+func (l *limiter) wait(ctx context.Context) error {
+	if l.every == 0 {
+		return ctx.Err()
+	}
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.every)
+	l.mu.Unlock()
+	if d := time.Until(at); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// String describes the worker for logs.
+func (w *Worker) String() string { return fmt.Sprintf("campaign worker %s", w.cfg.Owner) }
