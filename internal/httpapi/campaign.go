@@ -1,0 +1,276 @@
+package httpapi
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/internal/campaign"
+	"github.com/rapport-health/rapport/internal/twilio"
+)
+
+// CampaignDeps are what the campaign endpoints use. They are attached with
+// Server.CampaignRoutes, so that a server without campaigns has none of
+// these routes.
+type CampaignDeps struct {
+	Store    rapport.CampaignStore
+	Launcher campaign.Launcher
+	// Inbound applies STOP/HELP replies, status callbacks and one-click
+	// unsubscribes; nil leaves those endpoints out.
+	Inbound *campaign.Inbound
+	// Twilio verifies webhook signatures (its BaseURL must be the public
+	// URL Twilio calls).
+	Twilio twilio.Webhook
+	// OrgID resolves the organisation slug in webhook URLs.
+	OrgID func(ctx context.Context, slug string) (string, error)
+}
+
+// CampaignRoutes registers the campaign API:
+//
+//	POST /api/v1/audiences/count            live audience size while filters are edited
+//	POST /api/v1/campaigns                  create a draft
+//	GET  /api/v1/campaigns/{id}             the campaign with delivery counts by state
+//	PUT  /api/v1/campaigns/{id}             replace a draft
+//	GET  /api/v1/campaigns/{id}/preview     variants rendered, checks, playbooks
+//	POST /api/v1/campaigns/{id}/launch      checks, then materialise the queue
+//	POST /hooks/twilio/{org}/inbound        inbound SMS (signed): STOP, HELP, START
+//	POST /hooks/twilio/{org}/status         status callbacks (signed)
+//	GET  /u/{token}                         unsubscribe page for people
+//	POST /u/{token}                         RFC 8058 one-click unsubscribe
+//
+// The hooks and /u/ are unauthenticated: Twilio's signature and the
+// token's HMAC are their authentication.
+func (s *Server) CampaignRoutes(d CampaignDeps) {
+	h := &campaignHandlers{s: s, d: d}
+	s.Handle("POST /api/v1/audiences/count", http.HandlerFunc(h.count))
+	s.Handle("POST /api/v1/campaigns", http.HandlerFunc(h.create))
+	s.Handle("GET /api/v1/campaigns/{id}", http.HandlerFunc(h.get))
+	s.Handle("PUT /api/v1/campaigns/{id}", http.HandlerFunc(h.update))
+	s.Handle("GET /api/v1/campaigns/{id}/preview", http.HandlerFunc(h.preview))
+	s.Handle("POST /api/v1/campaigns/{id}/launch", http.HandlerFunc(h.launch))
+	if d.Inbound != nil {
+		s.mux.HandleFunc("POST /hooks/twilio/{org}/inbound", h.twilioInbound)
+		s.mux.HandleFunc("POST /hooks/twilio/{org}/status", h.twilioStatus)
+		s.mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
+		s.mux.HandleFunc("POST /u/{token}", h.unsubscribe)
+	}
+}
+
+type campaignHandlers struct {
+	s *Server
+	d CampaignDeps
+}
+
+type campaignJSON struct {
+	ID             string                 `json:"id,omitempty"`
+	Name           string                 `json:"name"`
+	Channel        rapport.Channel        `json:"channel"`
+	Purpose        rapport.Purpose        `json:"purpose"`
+	Audience       rapport.AudienceFilter `json:"audience"`
+	Variants       []rapport.Variant      `json:"variants"`
+	HoldoutPercent float64                `json:"holdout_percent"`
+	Status         rapport.CampaignStatus `json:"status,omitempty"`
+	CreatedAt      *time.Time             `json:"created_at,omitempty"`
+	LaunchedAt     *time.Time             `json:"launched_at,omitempty"`
+	Deliveries     map[string]int         `json:"deliveries,omitempty"`
+}
+
+func (j campaignJSON) campaign() *rapport.Campaign {
+	return &rapport.Campaign{ID: j.ID, Name: j.Name, Channel: j.Channel, Purpose: j.Purpose, Audience: j.Audience,
+		Variants: j.Variants, HoldoutPercent: j.HoldoutPercent}
+}
+
+func toCampaignJSON(c *rapport.Campaign) campaignJSON {
+	j := campaignJSON{ID: c.ID, Name: c.Name, Channel: c.Channel, Purpose: c.Purpose, Audience: c.Audience,
+		Variants: c.Variants, HoldoutPercent: c.HoldoutPercent, Status: c.Status}
+	if !c.CreatedAt.IsZero() {
+		j.CreatedAt = &c.CreatedAt
+	}
+	if !c.LaunchedAt.IsZero() {
+		j.LaunchedAt = &c.LaunchedAt
+	}
+	return j
+}
+
+func (h *campaignHandlers) count(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	var f rapport.AudienceFilter
+	if err := decodeJSON(r, &f); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	start := time.Now()
+	n, err := h.d.Store.CountAudience(r.Context(), actor, f)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total": n.Total, "by_segment": n.BySegment,
+		"elapsed_ms": time.Since(start).Milliseconds()})
+}
+
+func (h *campaignHandlers) create(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	var j campaignJSON
+	if err := decodeJSON(r, &j); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	c := j.campaign()
+	if err := h.d.Store.CreateCampaign(r.Context(), actor, c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toCampaignJSON(c))
+}
+
+func (h *campaignHandlers) update(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	var j campaignJSON
+	if err := decodeJSON(r, &j); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	j.ID = r.PathValue("id")
+	c := j.campaign()
+	if err := h.d.Store.UpdateCampaign(r.Context(), actor, c); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.get(w, r)
+}
+
+func (h *campaignHandlers) get(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	c, err := h.d.Store.Campaign(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	counts, err := h.d.Store.DeliveryCounts(r.Context(), actor, c.ID)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	j := toCampaignJSON(c)
+	j.Deliveries = map[string]int{}
+	for st, n := range counts {
+		j.Deliveries[string(st)] = n
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (h *campaignHandlers) preview(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	if err := actor.Require(rapport.PermCampaignWrite); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	pv, err := h.d.Launcher.Preview(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pv)
+}
+
+func (h *campaignHandlers) launch(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	res, err := h.d.Launcher.Launch(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// twilioOrg verifies a Twilio webhook and resolves its organisation.
+func (h *campaignHandlers) twilioOrg(w http.ResponseWriter, r *http.Request) (string, map[string][]string, bool) {
+	form, err := h.d.Twilio.Verify(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return "", nil, false
+	}
+	org, err := h.d.OrgID(r.Context(), r.PathValue("org"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return "", nil, false
+	}
+	return org, form, true
+}
+
+// twilioInbound answers with empty TwiML: replies (one confirmation,
+// HELP) are sent through the API by the service, so they are recorded.
+func (h *campaignHandlers) twilioInbound(w http.ResponseWriter, r *http.Request) {
+	org, form, ok := h.twilioOrg(w, r)
+	if !ok {
+		return
+	}
+	in, err := twilio.ParseInbound(form)
+	if err != nil {
+		h.s.writeError(w, r, rapport.Errorf(rapport.EINVALID, "%s", twilioMessage(err)))
+		return
+	}
+	if _, err := h.d.Inbound.HandleSMS(r.Context(), org, in); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Response></Response>`))
+}
+
+func twilioMessage(err error) string {
+	if m := rapport.ErrorMessage(err); m != "internal error" {
+		return m
+	}
+	return "invalid Twilio request"
+}
+
+func (h *campaignHandlers) twilioStatus(w http.ResponseWriter, r *http.Request) {
+	org, form, ok := h.twilioOrg(w, r)
+	if !ok {
+		return
+	}
+	cb, err := twilio.ParseStatusCallback(form)
+	if err != nil {
+		h.s.writeError(w, r, rapport.Errorf(rapport.EINVALID, "%s", twilioMessage(err)))
+		return
+	}
+	if err := h.d.Inbound.HandleStatus(r.Context(), org, cb); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// unsubscribe is the RFC 8058 one-click endpoint: a POST unsubscribes at
+// once, with no confirmation step. Mail clients post
+// "List-Unsubscribe=One-Click"; the page's own form posts the same.
+func (h *campaignHandlers) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	if err := h.d.Inbound.Unsubscribe(r.Context(), r.PathValue("token")); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(`<!doctype html><title>Unsubscribed</title><p>You are unsubscribed from these emails.</p>`))
+}
+
+// unsubscribePage serves people who open the link: a GET changes nothing
+// (link scanners fetch every URL), so it shows one button that posts.
+func (h *campaignHandlers) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	if _, err := h.d.Inbound.Identity.VerifyToken(tok); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = unsubscribeTmpl().Execute(w, tok)
+}
+
+func unsubscribeTmpl() *template.Template {
+	return template.Must(template.New("u").Parse(`<!doctype html><title>Unsubscribe</title>
+<form method="post" action="/u/{{.}}"><input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">Unsubscribe from these emails</button></form>`))
+}
