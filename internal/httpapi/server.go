@@ -17,6 +17,7 @@ type Stores interface {
 	rapport.PatientStore
 	rapport.AuditStore
 	rapport.SegmentStore
+	rapport.InboxStore
 	Ping(ctx context.Context) error
 }
 
@@ -37,6 +38,10 @@ type Config struct {
 	Now     func() time.Time
 	// Model is the segmentation model answers are classified with.
 	Model *segment.Model
+	// Inbox is the inbox service; Hooks its webhook receivers, served
+	// unauthenticated under /hooks/ (each delivery is signed). See inbox.go.
+	Inbox Inbox
+	Hooks http.Handler
 }
 
 // Server is the HTTP API.
@@ -88,6 +93,7 @@ func (s *Server) routes() {
 	s.Handle("GET /fhir/Patient", http.HandlerFunc(s.handleFHIRPatientSearch))
 	s.Handle("GET /fhir/Patient/{id}", http.HandlerFunc(s.handleFHIRPatientRead))
 	s.Handle("GET /fhir/Consent", http.HandlerFunc(s.handleFHIRConsentSearch))
+	s.inboxRoutes()
 }
 
 // ServeHTTP serves a request through the metrics and logging middleware.
