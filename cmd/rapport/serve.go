@@ -29,6 +29,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	baseURL := fs.String("base-url", e.getenv("RAPPORT_BASE_URL"), "public URL of this server, for FHIR fullUrls (env RAPPORT_BASE_URL)")
 	modelPath := fs.String("segment-model", e.getenv("RAPPORT_SEGMENT_MODEL"), "segmentation model JSON; empty means the built-in default model (env RAPPORT_SEGMENT_MODEL)")
 	checkpointEvery := fs.Duration("audit-checkpoint", 10*time.Minute, "how often to sign the audit chain heads")
+	var cf campaignFlags
+	cf.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -46,7 +48,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model}, *checkpointEvery, e.stdout)
+	cf.dataDir = sf.data
+	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model}, *checkpointEvery, e.stdout, &cf)
 }
 
 func envOr(e *env, key, def string) string {
@@ -57,7 +60,8 @@ func envOr(e *env, key, def string) string {
 }
 
 // serve runs the API on ln until ctx ends, with its background work.
-func serve(ctx context.Context, log *slog.Logger, s *sqlstore.Store, ln net.Listener, cfg httpapi.Config, checkpointEvery time.Duration, out io.Writer) error {
+func serve(ctx context.Context, log *slog.Logger, s *sqlstore.Store, ln net.Listener, cfg httpapi.Config, checkpointEvery time.Duration, out io.Writer,
+	camp *campaignFlags) error {
 	cfg.Store, cfg.Logger = s, log
 	cfg.Importer = func(ctx context.Context, actor rapport.Actor, name string, body io.Reader, skip bool) (any, error) {
 		rep, err := ingest.Run(ctx, s, actor, []ingest.File{{Name: name, R: body}}, ingest.Options{SkipInvalid: skip})
@@ -75,6 +79,9 @@ func serve(ctx context.Context, log *slog.Logger, s *sqlstore.Store, ln net.List
 		defer wg.Done()
 		checkpointLoop(bg, log, s, checkpointEvery)
 	}()
+	if err := camp.start(bg, &wg, api, s, log, cfg.Model, cfg.BaseURL); err != nil {
+		return err
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -51,7 +51,7 @@ type OptOutStore interface {
 	OptedOut(ctx context.Context, orgID string, channel rapport.Channel, address string) (bool, error)
 	DeliveryByID(ctx context.Context, id string) (*rapport.Delivery, error)
 	RecordEngagement(ctx context.Context, e *rapport.EngagementEvent) (bool, error)
-	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) error
+	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) (*rapport.Delivery, error)
 	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
 }
 
@@ -161,7 +161,7 @@ func (in *Inbound) Unsubscribe(ctx context.Context, token string) error {
 
 // HandleStatus applies a Twilio status callback: delivered, or
 // undelivered/failed as a bounce (a carrier 21610 also suppresses).
-func (in *Inbound) HandleStatus(ctx context.Context, orgID string, cb twilio.StatusCallback) error {
+func (in *Inbound) HandleStatus(ctx context.Context, cb twilio.StatusCallback) error {
 	var state rapport.DeliveryState
 	switch cb.Status {
 	case twilio.StatusDelivered:
@@ -175,12 +175,12 @@ func (in *Inbound) HandleStatus(ctx context.Context, orgID string, cb twilio.Sta
 	if cb.ErrorCode != 0 {
 		detail = fmt.Sprintf("twilio_%d", cb.ErrorCode)
 	}
-	err := in.Store.ApplyProviderStatus(ctx, cb.MessageSID, state, "twilio", cb.MessageSID+":"+string(cb.Status), detail)
+	d, err := in.Store.ApplyProviderStatus(ctx, cb.MessageSID, state, "twilio", cb.MessageSID+":"+string(cb.Status), detail)
 	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
 		return nil // not a campaign message (a confirmation, a reply)
 	}
 	if err == nil && cb.ErrorCode == 21610 && cb.To != "" {
-		err = in.Store.Suppress(ctx, orgID, rapport.ChannelSMS, cb.To, "carrier_unsubscribed")
+		err = in.Store.Suppress(ctx, d.OrgID, rapport.ChannelSMS, cb.To, "carrier_unsubscribed")
 	}
 	return err
 }

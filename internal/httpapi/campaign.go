@@ -36,7 +36,7 @@ type CampaignDeps struct {
 //	GET  /api/v1/campaigns/{id}/preview     variants rendered, checks, playbooks
 //	POST /api/v1/campaigns/{id}/launch      checks, then materialise the queue
 //	POST /hooks/twilio/{org}/inbound        inbound SMS (signed): STOP, HELP, START
-//	POST /hooks/twilio/{org}/status         status callbacks (signed)
+//	POST /hooks/twilio/status               status callbacks (signed; matched by message SID)
 //	GET  /u/{token}                         unsubscribe page for people
 //	POST /u/{token}                         RFC 8058 one-click unsubscribe
 //
@@ -52,7 +52,7 @@ func (s *Server) CampaignRoutes(d CampaignDeps) {
 	s.Handle("POST /api/v1/campaigns/{id}/launch", http.HandlerFunc(h.launch))
 	if d.Inbound != nil {
 		s.mux.HandleFunc("POST /hooks/twilio/{org}/inbound", h.twilioInbound)
-		s.mux.HandleFunc("POST /hooks/twilio/{org}/status", h.twilioStatus)
+		s.mux.HandleFunc("POST /hooks/twilio/status", h.twilioStatus)
 		s.mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
 		s.mux.HandleFunc("POST /u/{token}", h.unsubscribe)
 	}
@@ -229,8 +229,9 @@ func twilioMessage(err error) string {
 }
 
 func (h *campaignHandlers) twilioStatus(w http.ResponseWriter, r *http.Request) {
-	org, form, ok := h.twilioOrg(w, r)
-	if !ok {
+	form, err := h.d.Twilio.Verify(r)
+	if err != nil {
+		h.s.writeError(w, r, err)
 		return
 	}
 	cb, err := twilio.ParseStatusCallback(form)
@@ -238,7 +239,7 @@ func (h *campaignHandlers) twilioStatus(w http.ResponseWriter, r *http.Request) 
 		h.s.writeError(w, r, rapport.Errorf(rapport.EINVALID, "%s", twilioMessage(err)))
 		return
 	}
-	if err := h.d.Inbound.HandleStatus(r.Context(), org, cb); err != nil {
+	if err := h.d.Inbound.HandleStatus(r.Context(), cb); err != nil {
 		h.s.writeError(w, r, err)
 		return
 	}

@@ -303,13 +303,14 @@ func (s *Store) RecordEngagement(ctx context.Context, e *rapport.EngagementEvent
 }
 
 // ApplyProviderStatus moves the delivery sent with providerID to delivered
-// or bounced, and appends the event once per provider event id.
-func (s *Store) ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) error {
+// or bounced, appends the event once per provider event id, and returns
+// the delivery.
+func (s *Store) ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) (*rapport.Delivery, error) {
 	if state != rapport.DeliveryDelivered && state != rapport.DeliveryBounced {
-		return rapport.Errorf(rapport.EINVALID, "provider status must be delivered or bounced")
+		return nil, rapport.Errorf(rapport.EINVALID, "provider status must be delivered or bounced")
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var d rapport.Delivery
+	var d rapport.Delivery
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryCols+` FROM deliveries d WHERE d.provider_id = ?`), providerID).Scan(scanDelivery(nil, &d)...); err != nil {
 			return notFound("delivery", err)
 		}
@@ -328,6 +329,10 @@ func (s *Store) ApplyProviderStatus(ctx context.Context, providerID string, stat
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // Suppress stops every later send to address on channel in orgID (a hard
