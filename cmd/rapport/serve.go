@@ -29,6 +29,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	baseURL := fs.String("base-url", e.getenv("RAPPORT_BASE_URL"), "public URL of this server, for FHIR fullUrls (env RAPPORT_BASE_URL)")
 	modelPath := fs.String("segment-model", e.getenv("RAPPORT_SEGMENT_MODEL"), "segmentation model JSON; empty means the built-in default model (env RAPPORT_SEGMENT_MODEL)")
 	checkpointEvery := fs.Duration("audit-checkpoint", 10*time.Minute, "how often to sign the audit chain heads")
+	var ibf inboxFlags
+	ibf.register(fs, e)
 	var cf campaignFlags
 	cf.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
@@ -44,12 +46,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	ib, err := ibf.start(ctx, e, s, log)
+	if err != nil {
+		return err
+	}
+	defer ib.stop() // the inbox's workers end after the server has shut down
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	cf.dataDir = sf.data
-	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model}, *checkpointEvery, e.stdout, &cf)
+	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model, Inbox: ib.svc, Hooks: ib.hooks}, *checkpointEvery, e.stdout, &cf)
 }
 
 func envOr(e *env, key, def string) string {
