@@ -37,6 +37,12 @@ const (
 	cResearch                          // looking means up: "looked up", "how many", "lethal", "ways to"
 	cPlace                             // a place to jump or drown from: bridge, ledge, roof, platform, tracks
 	cPresence                          // being somewhere: "im at", "standing on", "sitting on"
+	cMethodStrong                      // a means with hardly another use: noose, exhaust hose, a whole bottle of pills
+	cConcern                           // someone worried: "check on", "worried about", "can someone"
+	cResolve                           // a decision taken: "made my decision", "made up my mind", "at peace with it"
+	cAssault                           // violence happening: hitting, strangling, being punched
+	cFarewellWeak                      // goodbye, "love you all", "thanks for everything": a farewell only with more
+	cBodyPart                          // chest, lips, face, head: a red flag only with a sign
 )
 
 // conceptLexicons lists, per concept, lexicon entries (see lexicon for the
@@ -49,39 +55,46 @@ func conceptLexicons() map[concept]string {
 			`not be here|not be around|wasnt around|wasnt here|werent here|was gone|were gone|when im gone|im gone|` +
 			`be gone|sleep forever|go to sleep forever|never wake|not wake up|stop breathing|stopped breathing|` +
 			`not be alive|not being alive|being alive|wont be alive|to be over|be over|it all to end|it to end|all to end|` +
-			`let it all go|go quiet forever|forever|alive next|stay alive|to live|want to live|wanna live|living like this|keep living|` +
+			`let it all go|go quiet forever|gone forever|alive next|stay alive|to live|want to live|wanna live|living like this|keep living|` +
 			`disappear|disappear forever|vanish|cease to exist|grave|coffin|funeral|hang myself|hang herself|hang himself|` +
 			`drown myself|cut myself|hurt myself|harm myself|self harm*|self harming|last time anyone|last post|` +
+			`not here by|if im not here|im not here|when im not here|i wont be here|be free of|free of all this|` +
+			`go black|go dark|stay that way|fade away|lights out|eternal sleep|rest forever|` +
 			`morir|muera|muerto|muerta|matarme|suicidarme|vivir|viviendo|me voy a matar|me quiero morir|quiero morir`,
 		cMethod: `tylenol|paracetamol|acetaminophen|ibuprofen|xanax|insulin|oxy*|opioid*|fentanyl|heroin|` +
 			`driving off|drive off|jump off|jumping off|step in front|stepping in front|pills|pill|tablets|sleeping pills|painkillers|antidepressants|medicine cabinet|meds|overdose|rope|noose|razor|` +
 			`razors|blade|blades|knife|wrist|wrists|cutting|cut|bridge|overpass|ledge|roof|rooftop|edge|platform|train|tracks|` +
 			`traffic|cliff|car running|garage|gun|shotgun|pistol|drown|lake|river|jump|jumping|hang|hanging|poison|bleach|` +
 			`pastillas|puente`,
-		cFarewell: `goodbye|goodbyes|farewell|my note|a note|suicide note|letters for|letters to|wrote letters|wrote my note|` +
-			`sorry for everything|sorry everyone|sorry mom|sorry mum|sorry dad|love you all|i love you all|tell my kids|` +
-			`tell my family|tell my mom|tell my mum|tell my wife|tell my husband|take care of my|thanks for everything|` +
-			`thank you for everything|last post|my last|final post|final message|gave away|giving away|give away|` +
-			`gave my|giving my|deleted all my|deleted my accounts|when im gone|dont be sad|last time anyone|adios|adios a todos`,
+		cFarewell: `goodbye note|goodbye letter|goodbye message|final goodbye|my note|a note|suicide note|letters for|` +
+			`letters to|wrote letters|wrote my note|night everyone|goodnight everyone|goodnight world|bye everyone|` +
+			`goodbye everyone|goodbye world|despedida|carta de despedida|me despido|sorry for everything|sorry everyone|` +
+			`tell my kids|tell my family|tell my mom|tell my mum|tell my wife|tell my husband|take care of my|` +
+			`last post|my last post|final post|final message|last message|gave away my|giving away my|giving my stuff|` +
+			`giving my things|gave my|deleted all my|deleted my accounts|when im gone|dont be sad|last time anyone|adios a todos`,
+		cFarewellWeak: `goodbye|goodbyes|farewell|see you all|sorry mom|sorry mum|sorry dad|love you all|i love you all|` +
+			`thanks for everything|thank you for everything|gave away|giving away|give away|adios`,
 		cHopeless: `burden|a burden|no point|pointless|worthless|waste of space|hopeless|no way out|no way through|` +
 			`cant go on|cant take it|cant take this|cant do this|cant keep|cant cope|cant anymore|done with everything|` +
 			`done with life|so done with everything|im finished|im done|tired of being|tired of living|tired of life|` +
 			`better off without|better without me|happier if i|happier without|nobody would|no one would|nobody will|` +
 			`nobody cares|no one cares|nobody even|hate myself|hate my life|want the pain to stop|pain to stop|make it stop|` +
 			`give up on life|giving up on life|no reason to|no future|keep pretending|pretending im ok|pretending to be ok|` +
+			`a problem for|problem for anyone|world is better|world would be better|everyone would be better|` +
+			`people like me|someone like me|im so tired|so tired of|exhausted of|much longer|any longer|` +
 			`dont see myself|cant see myself|cant see a way|dont see a way|see a way through|stop trying|` +
 			`fine without|better without|without their mum|without their mom|without their dad|without me|deserve to|` +
 			`ya no aguanto|no aguanto|no puedo mas|` +
 			`ya no quiero|no quiero seguir|no quiero vivir`,
-		cDesire: `want|wanted|wants|want to|wish|wishing|thinking about|thinking of|keep thinking|cant stop thinking|` +
+		cDesire: `think about|i think about|imagining|imagine|fantasize|fantasise|dream about|want|wanted|wants|want to|wish|wishing|thinking about|thinking of|keep thinking|cant stop thinking|` +
 			`thought about|rather|quiero|quiere|longing|looking at`,
-		cIntent: `going to|gonna|will|ill|im going to|about to|plan|plans|planning|planned|decided|ready|made up my mind|` +
+		cIntent: `hell|shell|theyll|made my decision|going to|gonna|will|ill|im going to|about to|plan|plans|planning|planned|decided|ready|made up my mind|` +
 			`mind is made up|mean it|i mean it|saving up|saved up|stockpil*|looked up|searched|searching for|how many|how much|` +
 			`try again|tried to|standing at|standing on|sitting on|sitting in|at the edge|on the edge|voy a|me voy|enough pills|have the|got the|is up|in front of me|in my hand|holding`,
 		cTime: `tonight|today|tomorrow|next week|next year|next month|for an hour|for hours|this weekend|this time|again|right now|now|soon|sunday|monday|tuesday|wednesday|` +
 			`thursday|friday|saturday|after my shift|next time|hoy|esta noche|manana`,
 		cFirst: `i|im|ive|id|ill|me|my|myself|mine|yo|me`,
-		cRelative: `mom|mum|mother|mama|dad|father|papa|son|daughter|brother|sister|husband|wife|partner|boyfriend|` +
+		cRelative: `himself|herself|themselves|mom|mum|mother|mama|dad|father|papa|son|daughter|brother|sister|husband|wife|partner|boyfriend|` +
 			`girlfriend|friend|best friend|mate|roommate|grandma|grandmother|grandpa|grandfather|uncle|aunt|cousin|` +
 			`baby|toddler|kid|child|teen|he|she|hes|shes|him|her|his|hijo|hija|padre|madre|abuela|abuelo|esposo|esposa`,
 		cUnreach: `wont answer|not answering|isnt answering|isnt picking up|not picking up|wont pick up|phone is off|` +
@@ -90,19 +103,22 @@ func conceptLexicons() map[concept]string {
 		cSymptomStrong: `not breathing|isnt breathing|stopped breathing|barely breathing|cant breathe|struggling to breathe|` +
 			`cant catch my breath|cant catch his breath|cant catch her breath|trouble breathing|hard to breathe|` +
 			`unconscious|barely conscious|unresponsive|collapsed|passed out|fainted|seizure|seizing|convuls*|choking|` +
-			`turning blue|went blue|turned blue|overdose|overdosed|overdosing|anaphyla*|heart attack|stroke|cardiac arrest|` +
-			`wont wake|cant wake|not waking|wont respond|not responding|not moving|isnt moving|not making sense|stopped moving|drowning|is drowning|smoke coming|theres smoke|smoke everywhere|` +
+			`turning blue|went blue|turned blue|going blue|overdose|overdosed|overdosing|anaphyla*|heart attack|stroke|cardiac arrest|` +
+			`wont wake|cant wake|not waking|wont respond|not responding|not moving|isnt moving|slumped|slumped over|waters broke|water broke|dolor de pecho|dolor en el pecho|not making sense|stopped moving|drowning|is drowning|smoke coming|theres smoke|smoke everywhere|` +
 			`flames|on fire|stiff neck|neck is stiff|light hurts|` +
 			`throat is closing|throat closing|throat tight|throat swelling|spurting|gushing|pouring|vomiting blood|` +
 			`coughing blood|throwing up blood|bleeding heavily|heavy bleeding|bleeding a lot|wont stop bleeding|` +
-			`cant feel his legs|cant feel her legs|cant feel my legs|cant move|cant lift|electrocuted|floppy|` +
+			`cant feel his legs|cant feel her legs|cant feel my legs|cant move|cant lift|electrocuted|` +
 			`no puede respirar|no respira|inconsciente|no responde|convulsion*|se desmayo|desmayo`,
-		cSymptom: `chest|breathe|breathing|breath|wheez*|gasp*|lips|throat|tongue|face|jaw|left arm|arm|speech|words|` +
-			`slur*|garbled|droop*|numb|numbness|confused|confusion|dizzy|pale|grey|gray|blue|purple|clammy|sweaty|sweating|` +
-			`shaking|vomiting|throwing up|blood|bleeding|swelling|swollen|hives|rash|fever|temp|pulse|heart|headache|` +
-			`sleepy|drowsy|limp|conscious|dusky|neck|stiff|weird|strangely|strange|see|vision|sugar|allergic|reaction|asthma|inhaler|pregnant|weeks pregnant|months pregnant|` +
-			`snoring|head|ear|legs|weak|elephant|pressure|tight|pain|dolor|sangre|pecho|respirar`,
-		cSeverity: `cant|barely|wont stop|doesnt stop|wont|isnt|not|suddenly|sudden|out of nowhere|heavily|heavy|worst|` +
+		cSymptom: `breathe|breathing|breath|wheez*|gasp*|speech|slur*|garbled|droop*|numb|numbness|confused|confusion|` +
+			`dizzy|pale|grey|gray|blue|purple|clammy|sweaty|sweating|shaking|vomiting|throwing up|blood|bleeding|` +
+			`swelling|swollen|hives|rash|fever|temp|pulse|headache|crooked|sunken|soft spot|wet nappy|wet diaper|` +
+			`wont feed|not feeding|nosebleed|warfarin|blood thinners|sudando|sudor|sleepy|drowsy|limp|floppy|dusky|stiff|` +
+			`weird|strangely|allergic|allergic reaction|asthma|inhaler|pregnant|weeks pregnant|months pregnant|snoring|` +
+			`weak|elephant|pressure|tight|pain|hurts|hurt|hurting|aching|ache|dolor|sangre|respirar|not waking properly|conscious`,
+		cBodyPart: `chest|lips|throat|tongue|face|jaw|left arm|arm|arms|words|mouth|heart|head|neck|ear|eye|eyes|vision|` +
+			`legs|leg|stomach|belly|tummy|sugar|blood sugar|pecho|cabeza|side`,
+		cSeverity: `month old|months old|week old|weeks old|newborn|infant|a lot of|lots of|muy|fuerte|muy fuerte|over an hour|for over|cant|barely|wont stop|doesnt stop|wont|isnt|not|suddenly|sudden|out of nowhere|heavily|heavy|worst|` +
 			`super|really|very|so|all over|everywhere|keeps|help|please|emergency|now|right now|just|started|min ago|` +
 			`minutes ago|mins ago|hours ago|all morning|been|its been|like|huge|high|way too|too much|double|narcan|` +
 			`ambulance|911|ayuda|urgente`,
@@ -112,20 +128,21 @@ func conceptLexicons() map[concept]string {
 			`way too much|too much|too many|a lot of|# of|all of|double|pastillas|cloro`,
 		cInjury: `fell|fallen|fall|hit his head|hit her head|hit my head|hit their head|hit his|crash|crashed|electrocuted|` +
 			`cut|burned|burnt|stabbed|shot|run over|hit by`,
-		cViolentAct: `swinging|swung|swing at|throwing|threw|punch|punching|punched|attack|attacking|kill|killing|murder|stab|stabbing|shoot|shooting|shot|burn down|burn it down|burn that|blow up|` +
+		cViolentAct: `break his|break her|break your|break their|smash|bash|torch|set fire|set it on fire|tiro|` +
+			`dar un tiro|pegar un tiro|balazo|apunalar|swinging|swung|swing at|throwing|threw|punch|punching|punched|attack|attacking|kill|killing|murder|stab|stabbing|shoot|shooting|shot|burn down|burn it down|burn that|blow up|` +
 			`beat|beating|hurt|hurting|choke|choked|strangle*|body bag|in the ground|finish it|finish him|finish her|` +
-			`pay|matar|mato|lastimar|getting hurt|get hurt`,
+			`matar|mato|lastimar|getting hurt|get hurt`,
 		cWeapon: `gun|guns|pistol|shotgun|rifle|knife|knives|bat|machete|bomb|armed|weapon|weapons|explosive*|pistola|cuchillo`,
-		cTarget: `doctor|doctors|nurse|nurses|staff|receptionist|front desk|surgeon|security guard|guard|clinic|hospital|` +
+		cTarget: `te|doctor|doctors|nurse|nurses|staff|receptionist|front desk|surgeon|security guard|guard|clinic|hospital|` +
 			`billing dept|billing department|everyone|everybody|people|you people|you all|yall|them|him|her|you|your|` +
 			`me|us|my mom|my mother|my wife|his wife|my kids|my daughter|my son|a guy|someone|lady|ese|esa|mi hija|mi hijo`,
-		cThreat: `see what happens|what happens when|find out what happens|watch herself|watch himself|watch yourself|` +
+		cThreat: `see what happens|find out what happens|watch herself|watch himself|watch yourself|` +
 			`watch your back|better watch|regret|regret it|mark my words|whats coming|what is coming|deserve what|` +
 			`know what car|know where|when her shift ends|when his shift ends|after her shift|after his shift|` +
-			`i swear|somebodys getting|someones getting|threatening|threatened|threaten|make everyone|make them pay|` +
-			`make you pay|pay for this|next time|vuelve a`,
-		cAbuse: `hitting my|hitting me|beating my|beating me|beating his|beating her|choked me|choking me|hit me|` +
-			`hits me|strangled me|hurting me|abusing|abused|is hitting|is beating|kill me|kill us|shoot me|stab me|` +
+			`somebodys getting|someones getting|threatening|threatened|threaten|make everyone|make them pay|` +
+			`make you pay|pay for this|vuelve a`,
+		cAbuse: `te voy a matar|te mato|hitting my|hitting me|beating my|beating me|beating his|beating her|choked me|choking me|hit me|` +
+			`hits me|strangled me|hurting me|is hitting|is beating|kill me|kill us|shoot me|stab me|` +
 			`banging on the door|threatening my|threatening me|threatening to`,
 		cMeta: `awareness|prevention|awareness month|walk for|walk to raise|the walk|charity walk|training|class|classes|` +
 			`course|drill|study|studies|news about|the news about|in the news|news report|news story|breaking news|podcast|` +
@@ -133,8 +150,8 @@ func conceptLexicons() map[concept]string {
 			`forum|event|campaign|lifeline|hotline|988|statistics|stats|deaths|overdoses|county|research|article|` +
 			`greys anatomy|tv|boss fight|fortnite|science fair|nursing school|exam|cert|choir|song|sang|true crime|` +
 			`book club|novel|risk score|risk factor*|calculate|photos|support group|group|survivors|patients|` +
-			`remembering|in memory|memorial|lost to|vigil|learn how|learn to|teaching|teachers|lecture|talk on|talks`,
-		cPast: `survived|survivor|since my|since his|since her|years ago|year ago|years later|one year since|a year since|last year|last month|` +
+			`collection|museum|gun range|shooting range|range|hunting|remembering|in memory|memorial|lost to|vigil|learn how|learn to|teaching|teachers|lecture|talk on|talks`,
+		cPast: `going home|finally going home|discharged|happy tears|so happy|survived|survivor|since my|since his|since her|years ago|year ago|years later|one year since|a year since|last year|last month|` +
 			`in 20#|recovery|recovering|recovered|rehab|therapy|therapists|physio|sober|clean for|saved my life|` +
 			`passed away|thank you|thanks to|grateful|forever grateful|helped me|doing great|doing better|` +
 			`doing so much better|there is hope|theres hope`,
@@ -145,8 +162,18 @@ func conceptLexicons() map[concept]string {
 		cPlace: `bridge|overpass|ledge|roof|rooftop|edge|platform|train tracks|tracks|cliff|lake|river|sea|ocean|` +
 			`motorway bridge|parking garage roof|top floor|balcony|puente`,
 		cPresence: `im at|im on|i am at|i am on|at the|on the|standing|sitting|stood|climbed|up on|out on|estoy en`,
+		cMethodStrong: `noose|exhaust|hose from the exhaust|carbon monoxide|car running|charcoal|slit|razor blade|` +
+			`bottle of pills|bottle of tablets|whole bottle|all my pills|all my meds|strip of|bathtub filled|bath filled`,
+		cConcern: `check on|checking on|worried about|worried for|scared for|im scared|so scared|can someone|` +
+			`someone please|please someone|what do i do|what should i do|someone help`,
+		cResolve: `made my decision|made up my mind|my mind is made up|mind is made up|decision is made|ive decided|` +
+			`i have decided|i decided|feel calm about|calm about it|at peace with it|at peace now|finally at peace|` +
+			`know what i have to do|know what i need to do`,
+		cAssault: `hitting|beating|strangling|choking her|choking him|stabbing|punching|attacking|kicking|slapping|` +
+			`being punched|being hit|being beaten|being attacked|being stabbed|being choked|assaulting|assaulted|` +
+			`attacked|punched|stabbed|strangled|shot at|dragging her|dragging him`,
 		cResearch: `looked up|look up|searched|searching|googled|google|how many|how much|lethal|ways to|how to`,
-		cHypothetical: `what are the signs|signs of|what should i do if|what do you do if|how do i know|is it normal|` +
+		cHypothetical: `can a|could a|can an|does a|asking bc|asking because|asking for a friend|what are the signs|signs of|what should i do if|what do you do if|how do i know|is it normal|` +
 			`how long does|can i|can you|can we|should we|should she|should he|should i|do you|does the|is the|` +
 			`how do i|what is|whats|what are|where is|are seizures|how to`,
 	}
@@ -169,7 +196,7 @@ func figurativeLexicon() string {
 		`worked to death|laughing so hard|cant breathe laughing|cry laughing|look that could kill|killing time|` +
 		`killing it|` +
 		`a shot|flu shot|booster shot|cutting my hair|hair cut|haircut|jumping for joy|jump for joy|` +
-		`hanging on the line|hanging on|hang on|goodbye party|dead end|deadline|to death|a killing|dying for|` +
+		`hanging on the line|hanging on|hang on|goodbye party|dead end|deadline|to death|a killing|dying for|political suicide|career suicide|social suicide|` +
 		`drop dead|drop dead gorgeous|is a bomb|the bomb|da bomb|bombed|` +
 		`almost had a heart attack|nearly had a heart attack|nearly passed out|almost passed out|from boredom|` +
 		`laughing so hard i cant breathe|so hard i cant breathe|knife skills|under the knife|` +

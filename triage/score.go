@@ -45,10 +45,15 @@ const (
 	wFarewell         = 1.6 // goodbye, a note, giving things away
 	wFarewellMore     = 0.5 // a second, different farewell
 	wFarewellFirst    = 0.4 // a farewell from the author
+	wFarewellWeak     = 1.0 // goodbye, "love you all": a farewell only with more
 	wHopeless         = 1.2 // burden, no point, cannot go on
 	wHopelessMore     = 0.5 // a second hopelessness phrase
+	wHopelessFirst    = 0.3 // hopelessness from the author about themselves
 	wSelfHarmCombo    = 0.8 // two self-harm concept classes together
-	wUnreachable      = 0.8 // the person no longer answers, with a farewell or death word
+	wUnreachable      = 0.8 // the person no longer answers, with another self-harm concept
+	wMethodStrong     = 1.2 // a means with hardly another use (noose, exhaust hose)
+	wResolve          = 1.0 // a decision taken, calm after it
+	wConcern          = 0.6 // someone worried about the person, with a self-harm concept
 	wRelativeAtRisk   = 0.3 // a relative with a death or farewell word
 	wTimeNear         = 0.5 // tonight, again, a weekday near a self-harm concept
 
@@ -57,6 +62,7 @@ const (
 	wSymptom           = 0.6 // each different red-flag body word, at most maxSymptoms
 	maxSymptoms        = 3
 	wSymptomSevere     = 0.8 // a red flag near severity or immediacy
+	wBodyPart          = 0.4 // chest, lips, face… near a sign or severity
 	wIngestion         = 2.4 // swallowed/ate/drank/took near a substance or an amount
 	wInjury            = 1.0 // a fall, crash, cut or burn near a symptom, severity or person
 	wSymptomPerson     = 0.3 // the author or a relative has the symptom
@@ -210,6 +216,7 @@ func (s *scorer) tag(text string) tagged {
 		kept = append(kept, toks[i])
 		i++
 	}
+	kept = s.dropRatherThan(kept)
 	t := tagged{original: original, tokens: kept, at: make([]concept, len(kept)), end: make([]int, len(kept))}
 	for i := range kept {
 		c, n := s.tags.tagAt(kept, i)
@@ -217,6 +224,30 @@ func (s *scorer) tag(text string) tagged {
 		t.all |= c
 	}
 	return t
+}
+
+// dropRatherThan removes the first half of "I'd rather jump off a bridge
+// than call your billing office": a comparison whose other side is
+// mundane is hyperbole. When the other side is itself dark ("rather be
+// dead than go on like this") nothing is removed.
+func (s *scorer) dropRatherThan(toks []string) []string {
+	for i, w := range toks {
+		if w != "rather" {
+			continue
+		}
+		for j := i + 1; j < len(toks) && j <= i+8; j++ {
+			if toks[j] != "than" {
+				continue
+			}
+			for k := j + 1; k < len(toks) && k <= j+6; k++ {
+				if c, _ := s.tags.tagAt(toks, k); c&(cDeath|cHopeless|cMethod|cMethodStrong) != 0 {
+					return toks
+				}
+			}
+			return append(toks[:i:i], toks[j+1:]...)
+		}
+	}
+	return toks
 }
 
 // assess scores text in every category.
@@ -269,6 +300,14 @@ func (s *scorer) assess(text string) assessment {
 			sh.add("researching a means", wResearch, m)
 		}
 	}
+	if t.has(cMethodStrong) {
+		shConcepts++
+		sh.add("unambiguous means of self-harm", wMethodStrong, t.first(cMethodStrong))
+	}
+	if t.has(cResolve) {
+		shConcepts++
+		sh.add("a decision taken", wResolve, t.first(cResolve))
+	}
 	if t.has(cFarewell) {
 		shConcepts++
 		sh.add("farewell", wFarewell, t.first(cFarewell))
@@ -279,9 +318,16 @@ func (s *scorer) assess(text string) assessment {
 			sh.add("farewell from the author", wFarewellFirst, "")
 		}
 	}
+	if t.has(cFarewellWeak) && !t.has(cFarewell) {
+		shConcepts++
+		sh.add("a possible farewell", wFarewellWeak, t.first(cFarewellWeak))
+	}
 	if t.has(cHopeless) {
 		shConcepts++
 		sh.add("hopelessness", wHopeless, t.first(cHopeless))
+		if t.has(cFirst) {
+			sh.add("hopelessness about oneself", wHopelessFirst, "")
+		}
 		if t.count(cHopeless) > 1 {
 			sh.add("more hopelessness", wHopelessMore, "")
 		}
@@ -290,10 +336,13 @@ func (s *scorer) assess(text string) assessment {
 		sh.add("self-harm concepts together", wSelfHarmCombo, "")
 	}
 	if shConcepts > 0 {
-		if t.has(cUnreach) && t.has(cFarewell|cDeath|cHopeless) {
+		if t.has(cConcern) {
+			sh.add("someone worried", wConcern, t.first(cConcern))
+		}
+		if t.has(cUnreach) {
 			sh.add("no longer answering", wUnreachable, t.first(cUnreach))
 		}
-		if t.has(cRelative) && t.has(cDeath|cFarewell) {
+		if t.has(cRelative) && t.has(cDeath|cFarewell|cFarewellWeak) {
 			sh.add("a relative at risk", wRelativeAtRisk, "")
 		}
 		if m, ok := t.near(cTime, cDeath|cMethod|cFarewell|cHopeless, window+2); ok {
@@ -316,6 +365,12 @@ func (s *scorer) assess(text string) assessment {
 			em.add("red flag near severity", wSymptomSevere, m)
 		}
 	}
+	if m, ok := t.near(cBodyPart, cSymptom|cSymptomStrong|cSeverity, 3); ok {
+		em.add("a body part with a sign", wBodyPart, m)
+		if t.count(cBodyPart) > 1 {
+			em.add("more body parts", wBodyPart, "")
+		}
+	}
 	if m, ok := t.near(cIngest, cSubstance, window-1); ok {
 		em.add("swallowed a substance", wIngestion, m)
 	}
@@ -327,10 +382,13 @@ func (s *scorer) assess(text string) assessment {
 	}
 
 	// Violence.
+	if m, ok := t.near(cAssault, cRelative|cTarget|cFirst, 4); ok {
+		vi.add("violence happening to someone", wAbuse, m)
+	}
 	if m, ok := t.near(cViolentAct, cTarget, window-1); ok {
 		vi.add("violent act near a person", wActNearTarget, m)
 	}
-	if m, ok := t.near(cViolentAct, cIntent|cDesire|cThreat|cTime, window); ok {
+	if m, ok := t.near(cViolentAct, cIntent|cDesire|cThreat|cTime, 2*window); ok {
 		vi.add("violent act near intent", wActNearIntent, m)
 	}
 	if t.has(cWeapon) {
