@@ -18,6 +18,7 @@ type Stores interface {
 	rapport.AuditStore
 	rapport.SegmentStore
 	rapport.InboxStore
+	rapport.PublishStore
 	Ping(ctx context.Context) error
 }
 
@@ -42,6 +43,10 @@ type Config struct {
 	// unauthenticated under /hooks/ (each delivery is signed). See inbox.go.
 	Inbox Inbox
 	Hooks http.Handler
+	// Publish is the publishing workflow and Pages the dashboard; see
+	// publish.go.
+	Publish Publisher
+	Pages   Pages
 }
 
 // Server is the HTTP API.
@@ -94,6 +99,7 @@ func (s *Server) routes() {
 	s.Handle("GET /fhir/Patient/{id}", http.HandlerFunc(s.handleFHIRPatientRead))
 	s.Handle("GET /fhir/Consent", http.HandlerFunc(s.handleFHIRConsentSearch))
 	s.inboxRoutes()
+	s.publishRoutes()
 }
 
 // ServeHTTP serves a request through the metrics and logging middleware.
