@@ -131,9 +131,17 @@ func (f *inboxFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log *
 	bg, stop := context.WithCancel(ctx)
 	rt.stop = func() { stop(); rt.wg.Wait() }
 	poller := inbox.NewPoller(svc, reg, f.poll)
-	rt.wg.Add(2)
+	rt.wg.Add(3)
 	go func() { defer rt.wg.Done(); poller.Run(bg) }()
 	go func() { defer rt.wg.Done(); svc.RunSLAChecks(bg, f.slaCheck) }()
+	go func() {
+		// Event streams never end on their own: close them when serve
+		// begins to shut down, or the graceful shutdown would wait for
+		// every open agent screen.
+		defer rt.wg.Done()
+		<-bg.Done()
+		svc.Broker().Close()
+	}()
 	return rt, nil
 }
 

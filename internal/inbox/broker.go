@@ -14,12 +14,16 @@ import (
 type Broker struct {
 	mu      sync.RWMutex
 	subs    map[string]map[*subscription]struct{} // by org id
+	closed  bool
 	dropped atomic.Int64
 }
 
 type subscription struct {
-	ch chan rapport.InboxEvent
+	ch   chan rapport.InboxEvent
+	once sync.Once
 }
+
+func (s *subscription) close() { s.once.Do(func() { close(s.ch) }) }
 
 // SubscriberBuffer is how many events wait for a slow subscriber before
 // new ones are dropped.
@@ -35,22 +39,38 @@ func NewBroker() *Broker {
 func (b *Broker) Subscribe(orgID string) (<-chan rapport.InboxEvent, func()) {
 	sub := &subscription{ch: make(chan rapport.InboxEvent, SubscriberBuffer)}
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		sub.close()
+		return sub.ch, func() {}
+	}
 	if b.subs[orgID] == nil {
 		b.subs[orgID] = map[*subscription]struct{}{}
 	}
 	b.subs[orgID][sub] = struct{}{}
 	b.mu.Unlock()
-	var once sync.Once
 	return sub.ch, func() {
-		once.Do(func() {
-			b.mu.Lock()
-			delete(b.subs[orgID], sub)
-			if len(b.subs[orgID]) == 0 {
-				delete(b.subs, orgID)
-			}
-			b.mu.Unlock()
-			close(sub.ch)
-		})
+		b.mu.Lock()
+		delete(b.subs[orgID], sub)
+		if len(b.subs[orgID]) == 0 {
+			delete(b.subs, orgID)
+		}
+		b.mu.Unlock()
+		sub.close()
+	}
+}
+
+// Close ends every subscription (their channels close, so event streams
+// end and a server can shut down) and refuses new ones.
+func (b *Broker) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	for org, subs := range b.subs {
+		for sub := range subs {
+			sub.close()
+		}
+		delete(b.subs, org)
 	}
 }
 

@@ -396,3 +396,18 @@ func TestBrokerIsolatesOrgs(t *testing.T) {
 		t.Errorf("marketer Subscribe = %v, want EFORBIDDEN", err)
 	}
 }
+
+func TestBrokerClose(t *testing.T) {
+	b := NewBroker()
+	ch, cancel := b.Subscribe("org")
+	b.Close()
+	if _, ok := <-ch; ok {
+		t.Error("subscription open after Close")
+	}
+	cancel() // safe after Close
+	late, _ := b.Subscribe("org")
+	if _, ok := <-late; ok {
+		t.Error("Subscribe after Close returned an open channel")
+	}
+	b.Publish("org", rapport.InboxEvent{}) // no panic on closed subscriptions
+}
