@@ -19,8 +19,14 @@ import (
 // runBench runs the built-in end-to-end benchmarks, whose figures go into
 // BENCHMARKS.md.
 func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "audience" {
+		return runBenchAudience(ctx, e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "delivery" {
+		return runBenchDelivery(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return errors.New("bench: want a benchmark: import")
+		return errors.New("bench: want a benchmark: import, audience or delivery")
 	}
 	fs := flag.NewFlagSet("bench import", flag.ContinueOnError)
 	var sf storeFlags

@@ -27,25 +27,30 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-func placeholders(n int) string { return "?" + strings.Repeat(", ?", n-1) }
+// qmarks returns n comma-separated placeholders.
+func qmarks(n int) string { return "?" + strings.Repeat(", ?", n-1) }
 
-// buildAudience turns f into SQL for orgID on the day of now. The consent
-// test starts from the consents_audience index: the patients with granted
-// consent for the channel and purpose are usually the smallest set.
+// buildAudience turns f into SQL for orgID on the day of now.
+//
+// The join order is fixed with CROSS JOIN (SQLite never reorders a CROSS
+// JOIN; PostgreSQL treats it as an inner join and plans it itself): start
+// from the smallest indexed set — the patients in the chosen segments
+// (patient_segments_segment) when segments are named, else those with
+// granted consent for the channel and purpose (consents_audience) — and
+// probe the others by primary key. Left to itself, SQLite's planner scans
+// every patient of the organisation first, which is 3–4 times slower.
 func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time) audienceQuery {
 	var q audienceQuery
 	var where []string
-	q.from = "consents c JOIN patients p ON p.org_id = c.org_id AND p.id = c.patient_id"
-	where = append(where, "c.org_id = ?", "c.channel = ?", "c.purpose = ?", "c.status = ?")
-	q.args = append(q.args, orgID, string(af.Channel), string(af.Purpose), string(rapport.ConsentGranted))
-	q.seg = "''"
-	if af.ModelID != "" {
-		q.from += " JOIN patient_segments s ON s.org_id = c.org_id AND s.model_id = ? AND s.patient_id = c.patient_id"
-		// The JOIN's argument comes before the WHERE's.
-		q.args = append([]any{af.ModelID}, q.args...)
-		q.seg = "s.segment"
+	consent := func() {
+		where = append(where, "c.org_id = ?", "c.channel = ?", "c.purpose = ?", "c.status = ?")
+		q.args = append(q.args, orgID, string(af.Channel), string(af.Purpose), string(rapport.ConsentGranted))
+	}
+	segments := func() {
+		where = append(where, "s.org_id = ?", "s.model_id = ?")
+		q.args = append(q.args, orgID, af.ModelID)
 		if len(af.Segments) > 0 {
-			where = append(where, "s.segment IN ("+placeholders(len(af.Segments))+")")
+			where = append(where, "s.segment IN ("+qmarks(len(af.Segments))+")")
 			for _, sg := range af.Segments {
 				q.args = append(q.args, sg)
 			}
@@ -55,6 +60,25 @@ func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time) audie
 			q.args = append(q.args, af.MinProbability)
 		}
 	}
+	q.seg = "''"
+	switch {
+	case len(af.Segments) > 0:
+		q.from = "patient_segments s CROSS JOIN consents c CROSS JOIN patients p"
+		segments()
+		consent()
+		where = append(where, "c.patient_id = s.patient_id")
+		q.seg = "s.segment"
+	case af.ModelID != "":
+		q.from = "consents c CROSS JOIN patient_segments s CROSS JOIN patients p"
+		consent()
+		segments()
+		where = append(where, "s.patient_id = c.patient_id")
+		q.seg = "s.segment"
+	default:
+		q.from = "consents c CROSS JOIN patients p"
+		consent()
+	}
+	where = append(where, "p.org_id = c.org_id", "p.id = c.patient_id")
 	// A usable address, not suppressed.
 	addr := "p.email"
 	switch af.Channel {

@@ -62,7 +62,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease 
 		if len(ids) == 0 {
 			return nil
 		}
-		in := placeholders(len(ids))
+		in := qmarks(len(ids))
 		args := []any{string(rapport.DeliveryInflight), owner, micros(now.Add(lease)), micros(now)}
 		for _, id := range ids {
 			args = append(args, id)
@@ -132,7 +132,7 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 			AND x.address = (CASE WHEN d.channel = ? THEN p.email ELSE p.phone END)) THEN 1 ELSE 0 END
 		FROM deliveries d JOIN patients p ON p.org_id = d.org_id AND p.id = d.patient_id
 		LEFT JOIN consents c ON c.org_id = d.org_id AND c.patient_id = d.patient_id AND c.channel = d.channel AND c.purpose = d.purpose
-		WHERE d.id IN (`+placeholders(len(ids))+`) ORDER BY d.id`), args...)
+		WHERE d.id IN (`+qmarks(len(ids))+`) ORDER BY d.id`), args...)
 	if err != nil {
 		return nil, internal("load deliveries", err)
 	}
@@ -172,7 +172,7 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 		byPatient[j.PatientID] = append(byPatient[j.PatientID], i)
 	}
 	hist, err := tx.QueryContext(ctx, s.q(`SELECT patient_id, channel, purpose, sent_at FROM deliveries WHERE sent_at >= ? AND patient_id IN (`+
-		placeholders(len(args)-1)+`)`), args...)
+		qmarks(len(args)-1)+`)`), args...)
 	if err != nil {
 		return nil, internal("send history", err)
 	}
@@ -248,7 +248,7 @@ func (s *Store) ExtendLease(ctx context.Context, owner string, ids []string, lea
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET lease_until = ? WHERE lease_owner = ? AND state = ? AND id IN (`+
-			placeholders(len(ids))+`)`), args...); err != nil {
+			qmarks(len(ids))+`)`), args...); err != nil {
 			return internal("extend lease", err)
 		}
 		return nil
