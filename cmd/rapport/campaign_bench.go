@@ -237,7 +237,7 @@ func runBenchDelivery(ctx context.Context, e *env, args []string) error {
 	for i := range *n {
 		recs = append(recs, rapport.ImportRecord{Patient: &rapport.Patient{
 			Identifiers: []rapport.Identifier{{System: rapport.SystemMRN, Value: fmt.Sprintf("B%d", i)}},
-			Family: "Bench", Given: fmt.Sprintf("P%d", i), Email: fmt.Sprintf("p%d@bench.example", i), TimeZone: "America/Chicago"},
+			Family:      "Bench", Given: fmt.Sprintf("P%d", i), Email: fmt.Sprintf("p%d@bench.example", i), TimeZone: "America/Chicago"},
 			Consents: []rapport.ConsentEvent{{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing,
 				Status: rapport.ConsentGranted, At: at, Source: "bench"}}})
 		if len(recs) == 5000 || i == *n-1 {
