@@ -43,6 +43,7 @@ const (
 	cAssault                           // violence happening: hitting, strangling, being punched
 	cFarewellWeak                      // goodbye, "love you all", "thanks for everything": a farewell only with more
 	cBodyPart                          // chest, lips, face, head: a red flag only with a sign
+	cViolenceNow                       // violence under way whoever the target: shots fired, waving a machete
 )
 
 // conceptLexicons lists, per concept, lexicon entries (see lexicon for the
@@ -58,7 +59,9 @@ func conceptLexicons() map[concept]string {
 			`let it all go|go quiet forever|gone forever|alive next|stay alive|to live|want to live|wanna live|living like this|keep living|` +
 			`disappear|disappear forever|vanish|cease to exist|grave|coffin|funeral|hang myself|hang herself|hang himself|` +
 			`drown myself|cut myself|hurt myself|harm myself|self harm*|self harming|last time anyone|last post|` +
-			`not here by|if im not here|im not here|when im not here|i wont be here|be free of|free of all this|` +
+			`only thing stopping me|nothing stopping me|nothing keeping me|` +
+			`sick of waking up|tired of waking up|hate waking up|close my eyes and never|never open them|never open my eyes|` +
+			`desaparecer|para siempre|dejar de existir|no despertar|not here by|if im not here|im not here|when im not here|i wont be here|be free of|free of all this|` +
 			`go black|go dark|stay that way|fade away|lights out|eternal sleep|rest forever|` +
 			`morir|muera|muerto|muerta|matarme|suicidarme|vivir|viviendo|me voy a matar|me quiero morir|quiero morir`,
 		cMethod: `tylenol|paracetamol|acetaminophen|ibuprofen|xanax|insulin|oxy*|opioid*|fentanyl|heroin|` +
@@ -66,7 +69,9 @@ func conceptLexicons() map[concept]string {
 			`razors|blade|blades|knife|wrist|wrists|cutting|cut|bridge|overpass|ledge|roof|rooftop|edge|platform|train|tracks|` +
 			`traffic|cliff|car running|garage|gun|shotgun|pistol|drown|lake|river|jump|jumping|hang|hanging|poison|bleach|` +
 			`pastillas|puente`,
-		cFarewell: `goodbye note|goodbye letter|goodbye message|final goodbye|my note|a note|suicide note|letters for|` +
+		cFarewell: `my last night|my last day|thanks for the memories|nice knowing|it was nice knowing|remember me|` +
+			`dont forget me|please forgive me|forgive me|written everyone|wrote everyone|letter to everyone|` +
+			`letters to everyone|a letter for everyone|goodbye note|goodbye letter|goodbye message|final goodbye|my note|a note|suicide note|letters for|` +
 			`letters to|wrote letters|wrote my note|night everyone|goodnight everyone|goodnight world|bye everyone|` +
 			`goodbye everyone|goodbye world|despedida|carta de despedida|me despido|sorry for everything|sorry everyone|` +
 			`tell my kids|tell my family|tell my mom|tell my mum|tell my wife|tell my husband|take care of my|` +
@@ -74,7 +79,9 @@ func conceptLexicons() map[concept]string {
 			`giving my things|gave my|deleted all my|deleted my accounts|when im gone|dont be sad|last time anyone|adios a todos`,
 		cFarewellWeak: `goodbye|goodbyes|farewell|see you all|sorry mom|sorry mum|sorry dad|love you all|i love you all|` +
 			`thanks for everything|thank you for everything|gave away|giving away|give away|adios`,
-		cHopeless: `burden|a burden|no point|pointless|worthless|waste of space|hopeless|no way out|no way through|` +
+		cHopeless: `cant be saved|beyond saving|beyond help|tired of people trying|im tired of|only thing stopping me|` +
+			`nothing stopping me|nothing keeping me|nothing left|nothing to live for|reason to stay|reasons to stay|` +
+			`sick of waking up|tired of waking up|hate waking up|sick of living|sick of being alive|burden|a burden|no point|pointless|worthless|waste of space|hopeless|no way out|no way through|` +
 			`cant go on|cant take it|cant take this|cant do this|cant keep|cant cope|cant anymore|done with everything|` +
 			`done with life|so done with everything|im finished|im done|tired of being|tired of living|tired of life|` +
 			`better off without|better without me|happier if i|happier without|nobody would|no one would|nobody will|` +
@@ -100,7 +107,9 @@ func conceptLexicons() map[concept]string {
 		cUnreach: `wont answer|not answering|isnt answering|isnt picking up|not picking up|wont pick up|phone is off|` +
 			`phone off|locked herself|locked himself|locked themselves|cant reach|cant find her|cant find him|` +
 			`no answer|not responding to|left a voicemail`,
-		cSymptomStrong: `not breathing|isnt breathing|stopped breathing|barely breathing|cant breathe|struggling to breathe|` +
+		cSymptomStrong: `about to black out|about to pass out|going to pass out|blacking out|black out|` +
+			`no puedo respirar|me duele el pecho|duele el pecho|baby is coming|head is coming out|crowning|` +
+			`giving birth|in labor|in labour|pumping blood|blood is pumping|blood pumping|not breathing|isnt breathing|stopped breathing|barely breathing|cant breathe|struggling to breathe|` +
 			`cant catch my breath|cant catch his breath|cant catch her breath|trouble breathing|hard to breathe|` +
 			`unconscious|barely conscious|unresponsive|collapsed|passed out|fainted|seizure|seizing|convuls*|choking|` +
 			`turning blue|went blue|turned blue|going blue|overdose|overdosed|overdosing|anaphyla*|heart attack|stroke|cardiac arrest|` +
@@ -110,7 +119,8 @@ func conceptLexicons() map[concept]string {
 			`coughing blood|throwing up blood|bleeding heavily|heavy bleeding|bleeding a lot|wont stop bleeding|` +
 			`cant feel his legs|cant feel her legs|cant feel my legs|cant move|cant lift|electrocuted|` +
 			`no puede respirar|no respira|inconsciente|no responde|convulsion*|se desmayo|desmayo`,
-		cSymptom: `breathe|breathing|breath|wheez*|gasp*|speech|slur*|garbled|droop*|numb|numbness|confused|confusion|` +
+		cSymptom: `whistling|grunting|stridor|pulling in|sucking in|breathes|breathed|racing|pounding|#bpm|bpm|` +
+			`cant get up|cant stand|unable to stand|looks wrong|bent the wrong way|wrong angle|bone sticking out|breathe|breathing|breath|wheez*|gasp*|speech|slur*|garbled|droop*|numb|numbness|confused|confusion|` +
 			`dizzy|pale|grey|gray|blue|purple|clammy|sweaty|sweating|shaking|vomiting|throwing up|blood|bleeding|` +
 			`swelling|swollen|hives|rash|fever|temp|pulse|headache|crooked|sunken|soft spot|wet nappy|wet diaper|` +
 			`wont feed|not feeding|nosebleed|warfarin|blood thinners|sudando|sudor|sleepy|drowsy|limp|floppy|dusky|stiff|` +
@@ -133,10 +143,11 @@ func conceptLexicons() map[concept]string {
 			`beat|beating|hurt|hurting|choke|choked|strangle*|body bag|in the ground|finish it|finish him|finish her|` +
 			`matar|mato|lastimar|getting hurt|get hurt`,
 		cWeapon: `gun|guns|pistol|shotgun|rifle|knife|knives|bat|machete|bomb|armed|weapon|weapons|explosive*|pistola|cuchillo`,
-		cTarget: `te|doctor|doctors|nurse|nurses|staff|receptionist|front desk|surgeon|security guard|guard|clinic|hospital|` +
+		cTarget: `office|billing office|pharmacist|pharmacy|reception|ward|te|doctor|doctors|nurse|nurses|staff|receptionist|front desk|surgeon|security guard|guard|clinic|hospital|` +
 			`billing dept|billing department|everyone|everybody|people|you people|you all|yall|them|him|her|you|your|` +
 			`me|us|my mom|my mother|my wife|his wife|my kids|my daughter|my son|a guy|someone|lady|ese|esa|mi hija|mi hijo`,
-		cThreat: `see what happens|find out what happens|watch herself|watch himself|watch yourself|` +
+		cThreat: `coming for|hit list|list of names|watch what happens|what happens to your|you will see|youll see|` +
+			`just wait|wait and see|va a pagar|vas a pagar|me las va a pagar|lo voy a buscar|te voy a buscar|voy a buscar|see what happens|find out what happens|watch herself|watch himself|watch yourself|` +
 			`watch your back|better watch|regret|regret it|mark my words|whats coming|what is coming|deserve what|` +
 			`know what car|know where|when her shift ends|when his shift ends|after her shift|after his shift|` +
 			`somebodys getting|someones getting|threatening|threatened|threaten|make everyone|make them pay|` +
@@ -169,10 +180,13 @@ func conceptLexicons() map[concept]string {
 		cResolve: `made my decision|made up my mind|my mind is made up|mind is made up|decision is made|ive decided|` +
 			`i have decided|i decided|feel calm about|calm about it|at peace with it|at peace now|finally at peace|` +
 			`know what i have to do|know what i need to do`,
-		cAssault: `hitting|beating|strangling|choking her|choking him|stabbing|punching|attacking|kicking|slapping|` +
+		cAssault: `threw me|pushed me|shoved me|threw her|pushed her|shoved her|slammed me|slammed my head|` +
+			`locked me in|wont let me leave|wont let me out|hitting|beating|strangling|choking her|choking him|stabbing|punching|attacking|kicking|slapping|` +
 			`being punched|being hit|being beaten|being attacked|being stabbed|being choked|assaulting|assaulted|` +
 			`attacked|punched|stabbed|strangled|shot at|dragging her|dragging him`,
-		cResearch: `looked up|look up|searched|searching|googled|google|how many|how much|lethal|ways to|how to`,
+		cViolenceNow: `shots fired|gunshots|gun shots|gunfire|heard shots|active shooter|someone has a gun|` +
+			`has a knife|has a gun|waving a|pulled a|hostage|bomb threat|brawl|riot|disparos|balacera`,
+		cResearch: `researching|highest|tallest|how high|how far|looked up|look up|searched|searching|googled|google|how many|how much|lethal|ways to|how to`,
 		cHypothetical: `can a|could a|can an|does a|asking bc|asking because|asking for a friend|what are the signs|signs of|what should i do if|what do you do if|how do i know|is it normal|` +
 			`how long does|can i|can you|can we|should we|should she|should he|should i|do you|does the|is the|` +
 			`how do i|what is|whats|what are|where is|are seizures|how to`,
@@ -196,7 +210,7 @@ func figurativeLexicon() string {
 		`worked to death|laughing so hard|cant breathe laughing|cry laughing|look that could kill|killing time|` +
 		`killing it|` +
 		`a shot|flu shot|booster shot|cutting my hair|hair cut|haircut|jumping for joy|jump for joy|` +
-		`hanging on the line|hanging on|hang on|goodbye party|dead end|deadline|to death|a killing|dying for|political suicide|career suicide|social suicide|` +
+		`hanging on the line|hanging on|hang on|goodbye party|dead end|deadline|basically poison|is poison|like poison|pure poison|to death|a killing|dying for|political suicide|career suicide|social suicide|` +
 		`drop dead|drop dead gorgeous|is a bomb|the bomb|da bomb|bombed|` +
 		`almost had a heart attack|nearly had a heart attack|nearly passed out|almost passed out|from boredom|` +
 		`laughing so hard i cant breathe|so hard i cant breathe|knife skills|under the knife|` +

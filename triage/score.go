@@ -282,7 +282,7 @@ func (s *scorer) assess(text string) assessment {
 			sh.add("death word near intent", wDeathNearIntent, m)
 		}
 	}
-	m, ok := t.near(cMethod, cDesire|cIntent, window-1)
+	m, ok := t.near(cMethod, cDesire|cIntent|cResearch, window-1)
 	if !ok {
 		m, ok = t.near(cPlace, cPresence, 2)
 	}
@@ -396,6 +396,9 @@ func (s *scorer) assess(text string) assessment {
 		if m, ok := t.near(cWeapon, cIntent|cTarget|cTime|cSeverity|cRelative, window); ok {
 			vi.add("weapon near intent or a person", wWeaponNear, m)
 		}
+	}
+	if t.has(cViolenceNow) {
+		vi.add("violence under way", wAbuse, t.first(cViolenceNow))
 	}
 	if t.has(cAbuse) {
 		vi.add("abuse or a threat to someone", wAbuse, t.first(cAbuse))
