@@ -60,7 +60,11 @@ func validItem(i int, it *rapport.InboxItem) error {
 	return nil
 }
 
-// StoreItems stores a batch of triaged items in one transaction.
+// StoreItems stores a batch of triaged items in one transaction. It reads
+// what the batch needs to know (items already stored, conversations to
+// thread into) in two queries, decides in memory, and writes new
+// conversations and items in multi-row statements, so that a batch costs a
+// handful of round trips rather than several per item.
 func (s *Store) StoreItems(ctx context.Context, actor rapport.Actor, items []*rapport.InboxItem) ([]rapport.IngestResult, error) {
 	if err := actor.Require(rapport.PermInboxWork); err != nil {
 		return nil, err
@@ -74,25 +78,22 @@ func (s *Store) StoreItems(ctx context.Context, actor rapport.Actor, items []*ra
 		return nil, nil
 	}
 	now := s.clock()
-	out := make([]rapport.IngestResult, len(items))
+	var out []rapport.IngestResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = s.storeBatch(ctx, tx, actor.OrgID, items, now)
+		if err != nil {
+			return err
+		}
 		var created []string
-		dups := 0
-		for i, it := range items {
-			res, err := s.storeItem(ctx, tx, actor.OrgID, it, now)
-			if err != nil {
-				return err
-			}
-			out[i] = res
-			if res.New {
-				created = append(created, res.ItemID)
-			} else {
-				dups++
+		for _, r := range out {
+			if r.New {
+				created = append(created, r.ItemID)
 			}
 		}
 		e := rapport.AuditEntryFor(actor, rapport.AuditCreate, "InboxItem")
 		e.EntityIDs = created
-		e.Detail = fmt.Sprintf("%d new, %d duplicate", len(created), dups)
+		e.Detail = fmt.Sprintf("%d new, %d duplicate", len(created), len(out)-len(created))
 		return s.appendAudit(ctx, tx, &e)
 	})
 	if err != nil {
@@ -101,126 +102,253 @@ func (s *Store) StoreItems(ctx context.Context, actor rapport.Actor, items []*ra
 	return out, nil
 }
 
-func (s *Store) storeItem(ctx context.Context, tx *sql.Tx, orgID string, it *rapport.InboxItem, now time.Time) (rapport.IngestResult, error) {
-	var res rapport.IngestResult
-	err := tx.QueryRowContext(ctx, s.q(`SELECT id, conversation_id FROM inbox_items WHERE org_id = ? AND network = ? AND network_id = ?`),
-		orgID, string(it.Network), it.NetworkID).Scan(&res.ItemID, &res.ConversationID)
-	if err == nil {
-		it.ID, it.OrgID, it.ConversationID = res.ItemID, orgID, res.ConversationID
-		return res, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return res, internal("find item", err)
-	}
-	it.ID, it.OrgID = newID(), orgID
-	if it.ReceivedAt.IsZero() {
-		it.ReceivedAt = now
-	}
-	convID, err := s.thread(ctx, tx, orgID, it)
-	if err != nil {
-		return res, err
-	}
-	if convID == "" {
-		convID = newID()
-		root := it.RootID
-		if root == "" {
-			root = it.ParentID
-		}
-		if root == "" {
-			root = it.NetworkID
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO inbox_conversations (id, org_id, network, account_id, root_network_id, status, queue,
-			urgency, crisis, private, created_at, last_item_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			convID, orgID, string(it.Network), it.AccountID, root, string(rapport.StatusNew), it.Queue, it.Triage.Urgency,
-			boolInt(it.Triage.Crisis), boolInt(it.Private), micros(it.ReceivedAt), micros(it.ReceivedAt)); err != nil {
-			return res, internal("create conversation", err)
-		}
-		res.NewConversation = true
-	}
-	it.ConversationID = convID
-	tri, err := json.Marshal(it.Triage)
-	if err != nil {
-		return res, internal("encode triage", err)
-	}
-	var id string
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO inbox_items (id, org_id, conversation_id, network, account_id, network_id, parent_id,
-		root_id, kind, author_id, author_handle, author_name, text, url, rating, private, created_at, received_at, queue, triage)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (org_id, network, network_id) DO NOTHING RETURNING id`),
-		it.ID, orgID, convID, string(it.Network), it.AccountID, it.NetworkID, it.ParentID, it.RootID, string(it.Kind), it.AuthorID,
-		it.AuthorHandle, it.AuthorName, it.Text, it.URL, it.Rating, boolInt(it.Private), micros(it.CreatedAt), micros(it.ReceivedAt),
-		it.Queue, string(tri)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		// A concurrent transaction stored the same item first.
-		if res.NewConversation {
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM inbox_conversations WHERE org_id = ? AND id = ?`), orgID, convID); err != nil {
-				return res, internal("drop empty conversation", err)
+// netKey names an item or a thread root on a network.
+type netKey struct{ network, id string }
+
+type knownItem struct{ id, conv string }
+
+// convChange is what a batch does to one conversation.
+type convChange struct {
+	conv     *rapport.Conversation
+	created  bool
+	last     time.Time
+	urgency  int
+	crisis   bool
+	queue    string // set by a crisis item
+	reopened bool
+}
+
+// inboxMarks returns n comma-separated placeholders.
+func inboxMarks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func (s *Store) storeBatch(ctx context.Context, tx *sql.Tx, orgID string, items []*rapport.InboxItem, now time.Time) ([]rapport.IngestResult, error) {
+	// Every id the batch may need to look up: its own, parents and roots.
+	seen := map[string]bool{}
+	var ids []any
+	for _, it := range items {
+		for _, id := range []string{it.NetworkID, it.ParentID, it.RootID} {
+			if id != "" && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
 			}
 		}
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT id, conversation_id FROM inbox_items WHERE org_id = ? AND network = ? AND network_id = ?`),
-			orgID, string(it.Network), it.NetworkID).Scan(&res.ItemID, &res.ConversationID); err != nil {
-			return res, internal("find item", err)
-		}
-		it.ID, it.ConversationID = res.ItemID, res.ConversationID
-		return rapport.IngestResult{ItemID: res.ItemID, ConversationID: res.ConversationID}, nil
 	}
+	known := map[netKey]knownItem{}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT network, network_id, id, conversation_id FROM inbox_items
+		WHERE org_id = ? AND network_id IN (`+inboxMarks(len(ids))+`)`), append([]any{orgID}, ids...)...)
 	if err != nil {
-		return res, internal("insert item", err)
+		return nil, internal("find items", err)
 	}
-	if !res.NewConversation {
-		// A new item raises the conversation's urgency, escalates it to
-		// the crisis queue, and reopens it if it was resolved.
+	for rows.Next() {
+		var k netKey
+		var v knownItem
+		if err := rows.Scan(&k.network, &k.id, &v.id, &v.conv); err != nil {
+			rows.Close()
+			return nil, internal("find items", err)
+		}
+		known[k] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, internal("find items", err)
+	}
+	roots := map[netKey]string{}
+	rows, err = tx.QueryContext(ctx, s.q(`SELECT network, root_network_id, id FROM inbox_conversations
+		WHERE org_id = ? AND root_network_id IN (`+inboxMarks(len(ids))+`) ORDER BY created_at DESC`), append([]any{orgID}, ids...)...)
+	if err != nil {
+		return nil, internal("find threads", err)
+	}
+	for rows.Next() {
+		var k netKey
+		var id string
+		if err := rows.Scan(&k.network, &k.id, &id); err != nil {
+			rows.Close()
+			return nil, internal("find threads", err)
+		}
+		roots[k] = id // the oldest wins: rows come newest first
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, internal("find threads", err)
+	}
+
+	out := make([]rapport.IngestResult, len(items))
+	changes := map[string]*convChange{}
+	var order []string // conversations in first-touched order
+	var fresh []*rapport.InboxItem
+	for i, it := range items {
+		nw := string(it.Network)
+		if k, ok := known[netKey{nw, it.NetworkID}]; ok {
+			it.ID, it.OrgID, it.ConversationID = k.id, orgID, k.conv
+			out[i] = rapport.IngestResult{ItemID: k.id, ConversationID: k.conv}
+			continue
+		}
+		it.ID, it.OrgID = newID(), orgID
+		if it.ReceivedAt.IsZero() {
+			it.ReceivedAt = now
+		}
+		conv := ""
+		for _, id := range []string{it.ParentID, it.RootID} {
+			if k, ok := known[netKey{nw, id}]; id != "" && ok && conv == "" {
+				conv = k.conv
+			}
+		}
+		for _, id := range []string{it.NetworkID, it.RootID, it.ParentID} {
+			if c, ok := roots[netKey{nw, id}]; id != "" && ok && conv == "" {
+				conv = c
+			}
+		}
+		ch := changes[conv]
+		if conv == "" {
+			root := firstNonEmpty(it.RootID, it.ParentID, it.NetworkID)
+			conv = newID()
+			ch = &convChange{created: true, conv: &rapport.Conversation{ID: conv, OrgID: orgID, Network: it.Network,
+				AccountID: it.AccountID, RootID: root, Status: rapport.StatusNew, Queue: it.Queue, Private: it.Private,
+				CreatedAt: it.ReceivedAt}}
+			roots[netKey{nw, root}] = conv
+			out[i].NewConversation = true
+		}
+		if ch == nil {
+			ch = &convChange{}
+		}
+		if changes[conv] == nil {
+			changes[conv] = ch
+			order = append(order, conv)
+		}
+		ch.last = maxTime(ch.last, it.ReceivedAt)
+		ch.urgency = max(ch.urgency, it.Triage.Urgency)
+		if it.Triage.Crisis {
+			ch.crisis, ch.queue = true, it.Queue
+		}
+		it.ConversationID = conv
+		known[netKey{nw, it.NetworkID}] = knownItem{it.ID, conv}
+		out[i] = rapport.IngestResult{ItemID: it.ID, ConversationID: conv, New: true, NewConversation: out[i].NewConversation}
+		fresh = append(fresh, it)
+	}
+	if len(fresh) == 0 {
+		return out, nil
+	}
+
+	// New conversations, then items (which reference them).
+	var cargs []any
+	n := 0
+	for _, id := range order {
+		ch := changes[id]
+		if !ch.created {
+			continue
+		}
+		c := ch.conv
+		queue := c.Queue
+		if ch.crisis {
+			queue = ch.queue
+		}
+		cargs = append(cargs, c.ID, orgID, string(c.Network), c.AccountID, c.RootID, string(c.Status), queue, ch.urgency,
+			boolInt(ch.crisis), boolInt(c.Private), micros(c.CreatedAt), micros(ch.last))
+		n++
+	}
+	if n > 0 {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO inbox_conversations (id, org_id, network, account_id, root_network_id, status, queue,
+			urgency, crisis, private, created_at, last_item_at) VALUES `+strings.TrimSuffix(strings.Repeat("("+inboxMarks(12)+"), ", n), ", ")),
+			cargs...); err != nil {
+			return nil, internal("create conversations", err)
+		}
+	}
+	var iargs []any
+	for _, it := range fresh {
+		tri, err := json.Marshal(it.Triage)
+		if err != nil {
+			return nil, internal("encode triage", err)
+		}
+		iargs = append(iargs, it.ID, orgID, it.ConversationID, string(it.Network), it.AccountID, it.NetworkID, it.ParentID, it.RootID,
+			string(it.Kind), it.AuthorID, it.AuthorHandle, it.AuthorName, it.Text, it.URL, it.Rating, boolInt(it.Private),
+			micros(it.CreatedAt), micros(it.ReceivedAt), it.Queue, string(tri))
+	}
+	rows, err = tx.QueryContext(ctx, s.q(`INSERT INTO inbox_items (id, org_id, conversation_id, network, account_id, network_id, parent_id,
+		root_id, kind, author_id, author_handle, author_name, text, url, rating, private, created_at, received_at, queue, triage)
+		VALUES `+strings.TrimSuffix(strings.Repeat("("+inboxMarks(20)+"), ", len(fresh)), ", ")+`
+		ON CONFLICT (org_id, network, network_id) DO NOTHING RETURNING id`), iargs...)
+	if err != nil {
+		return nil, internal("insert items", err)
+	}
+	inserted := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, internal("insert items", err)
+		}
+		inserted[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, internal("insert items", err)
+	}
+	if len(inserted) < len(fresh) {
+		// A concurrent transaction stored some of these items first:
+		// report theirs, and drop conversations left empty.
+		for i, r := range out {
+			if !r.New || inserted[r.ItemID] {
+				continue
+			}
+			it := items[i]
+			if err := tx.QueryRowContext(ctx, s.q(`SELECT id, conversation_id FROM inbox_items WHERE org_id = ? AND network = ? AND network_id = ?`),
+				orgID, string(it.Network), it.NetworkID).Scan(&it.ID, &it.ConversationID); err != nil {
+				return nil, internal("find item", err)
+			}
+			out[i] = rapport.IngestResult{ItemID: it.ID, ConversationID: it.ConversationID}
+		}
+		var created []any
+		for _, id := range order {
+			if changes[id].created {
+				created = append(created, id)
+			}
+		}
+		if len(created) > 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM inbox_conversations WHERE org_id = ? AND id IN (`+inboxMarks(len(created))+`) AND
+				NOT EXISTS (SELECT 1 FROM inbox_items WHERE inbox_items.conversation_id = inbox_conversations.id)`),
+				append([]any{orgID}, created...)...); err != nil {
+				return nil, internal("drop empty conversations", err)
+			}
+		}
+	}
+	// Existing conversations: a new item raises the urgency, a crisis moves
+	// the conversation to the crisis queue, and a resolved one reopens.
+	for _, id := range order {
+		ch := changes[id]
+		if ch.created {
+			continue
+		}
 		q := `UPDATE inbox_conversations SET last_item_at = CASE WHEN last_item_at < ? THEN ? ELSE last_item_at END,
 			urgency = CASE WHEN urgency < ? THEN ? ELSE urgency END,
 			status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
 			resolved_at = CASE WHEN status = 'resolved' THEN 0 ELSE resolved_at END`
-		args := []any{micros(it.ReceivedAt), micros(it.ReceivedAt), it.Triage.Urgency, it.Triage.Urgency}
-		if it.Triage.Crisis {
+		args := []any{micros(ch.last), micros(ch.last), ch.urgency, ch.urgency}
+		if ch.crisis {
 			q += `, crisis = 1, queue = ?`
-			args = append(args, it.Queue)
+			args = append(args, ch.queue)
 		}
 		q += ` WHERE org_id = ? AND id = ?`
-		args = append(args, orgID, convID)
-		if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
-			return res, internal("update conversation", err)
+		if _, err := tx.ExecContext(ctx, s.q(q), append(args, orgID, id)...); err != nil {
+			return nil, internal("update conversation", err)
 		}
 	}
-	res.ItemID, res.ConversationID, res.New = it.ID, convID, true
-	return res, nil
+	return out, nil
 }
 
-// thread finds the conversation an item belongs to: that of its parent or
-// root item, or one whose thread root is the item's root, parent or itself
-// (a reply can arrive before the post it answers).
-func (s *Store) thread(ctx context.Context, tx *sql.Tx, orgID string, it *rapport.InboxItem) (string, error) {
-	var conv string
-	if it.ParentID != "" || it.RootID != "" {
-		err := tx.QueryRowContext(ctx, s.q(`SELECT conversation_id FROM inbox_items WHERE org_id = ? AND network = ? AND network_id IN (?, ?) LIMIT 1`),
-			orgID, string(it.Network), nonEmpty(it.ParentID, it.RootID), nonEmpty(it.RootID, it.ParentID)).Scan(&conv)
-		if err == nil {
-			return conv, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return "", internal("thread item", err)
-		}
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
 	}
-	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM inbox_conversations WHERE org_id = ? AND network = ? AND root_network_id IN (?, ?, ?)
-		ORDER BY created_at LIMIT 1`),
-		orgID, string(it.Network), it.NetworkID, nonEmpty(it.RootID, it.NetworkID), nonEmpty(it.ParentID, it.NetworkID)).Scan(&conv)
-	if err == nil {
-		return conv, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", internal("thread conversation", err)
-	}
-	return "", nil
+	return a
 }
 
-func nonEmpty(a, b string) string {
-	if a != "" {
-		return a
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
 	}
-	return b
+	return ""
 }
 
 // Conversations lists conversations, crises and the most urgent first,

@@ -3,12 +3,14 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/internal/sqlstore"
 )
 
 // agentActor creates a social agent in org and returns its actor.
@@ -352,5 +354,58 @@ func testInboxTenantIsolation(t *testing.T, open Opener) {
 	mark := rapport.Actor{OrgID: f.org.ID, Role: rapport.RoleMarket, Name: "m"}
 	if _, err := f.s.Conversations(ctx, mark, rapport.ConversationFilter{}); rapport.ErrorCode(err) != rapport.EFORBIDDEN {
 		t.Errorf("marketer lists the inbox: %v, want EFORBIDDEN", err)
+	}
+}
+
+// Concurrent deliveries of the same items (a webhook retried while a poll
+// runs) store each item once and leave no empty conversation.
+func testInboxConcurrentDedupe(t *testing.T, open Opener) {
+	// The suite's stepping clock is not safe for concurrent use: this
+	// test runs on the real clock.
+	s, raw := open(t, sqlstore.Config{})
+	f := &fixture{s: s, raw: raw}
+	org, _ := f.newOrg(t, "general")
+	ctx := context.Background()
+	ag := f.agent(t, org.ID, "agent@general.org")
+	const workers = 8
+	var wg sync.WaitGroup
+	news := make(chan int, workers)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var batch []*rapport.InboxItem
+			for i := range 20 {
+				batch = append(batch, inboxItem(fmt.Sprint("c", i), "", "", "same"))
+			}
+			res, err := f.s.StoreItems(ctx, ag, batch)
+			if err != nil {
+				t.Errorf("StoreItems: %v", err)
+				return
+			}
+			n := 0
+			for _, r := range res {
+				if r.New {
+					n++
+				}
+			}
+			news <- n
+		}()
+	}
+	wg.Wait()
+	close(news)
+	total := 0
+	for n := range news {
+		total += n
+	}
+	var items, convs int
+	if err := f.raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_items`).Scan(&items); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_conversations`).Scan(&convs); err != nil {
+		t.Fatal(err)
+	}
+	if total != 20 || items != 20 || convs != 20 {
+		t.Errorf("%d workers x 20 items: %d reported new, %d items, %d conversations; want 20 each", workers, total, items, convs)
 	}
 }

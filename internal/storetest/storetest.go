@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"InboxThreading", testInboxThreading},
 		{"InboxWork", testInboxWork},
 		{"InboxTenantIsolation", testInboxTenantIsolation},
+		{"InboxConcurrentDedupe", testInboxConcurrentDedupe},
 		{"PublishWorkflow", testPublishWorkflow},
 		{"PublishJobs", testPublishJobs},
 		{"PublishCalendarAndRules", testPublishCalendarAndRules},
