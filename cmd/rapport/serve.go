@@ -33,6 +33,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ibf.register(fs, e)
 	var cf campaignFlags
 	cf.register(fs, e)
+	var pf publishFlags
+	pf.register(fs, e)
 	if err := parseFlags(fs, e, args); err != nil {
 		return err
 	}
@@ -51,12 +53,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ib.stop() // the inbox's workers end after the server has shut down
+	pub, err := pf.start(ctx, e, s, log, ibf.config)
+	if err != nil {
+		return err
+	}
+	defer pub.stop() // the publisher ends after the server has shut down
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	cf.dataDir = sf.data
-	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model, Inbox: ib.svc, Hooks: ib.hooks}, *checkpointEvery, e.stdout, &cf)
+	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model, Inbox: ib.svc, Hooks: ib.hooks,
+		Publish: pub.svc, Pages: pub.pages}, *checkpointEvery, e.stdout, &cf)
 }
 
 func envOr(e *env, key, def string) string {
