@@ -76,10 +76,10 @@ type ImportTx interface {
 
 // ImportStats counts what an import did.
 type ImportStats struct {
-	Created       int
-	Updated       int
-	Unchanged     int
-	ConsentsAdded int
+	Created       int `json:"created"`
+	Updated       int `json:"updated"`
+	Unchanged     int `json:"unchanged"`
+	ConsentsAdded int `json:"consents_added"`
 }
 
 // RecordError is a problem with one import record. Field names the input

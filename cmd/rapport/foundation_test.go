@@ -206,6 +206,34 @@ func TestFoundationEndToEnd(t *testing.T) {
 			if code, body := get("/fhir/Patient?_summary=count", tokenB); code != 200 || body["total"] != float64(0) {
 				t.Errorf("count with another organisation's token = %d %v, want 200 total 0", code, body["total"])
 			}
+			// The same import over the API: atomic, errors name the line.
+			post := func(path, token, body string) (int, map[string]any) {
+				req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var out map[string]any
+				json.NewDecoder(resp.Body).Decode(&out)
+				return resp.StatusCode, out
+			}
+			code, body = post("/api/v1/import?name=api.csv", tokenA, "mrn,family,given\nAPI1,Apiperson,Ann\nAPI2,Apiperson,Bob\n")
+			if code != 200 || body["stats"].(map[string]any)["created"] != float64(2) {
+				t.Errorf("API import = %d %v, want 2 created", code, body)
+			}
+			code, body = post("/api/v1/import?name=api2.csv", tokenA, "mrn,family,birth_date\nAPI3,Apiperson,1990-01-01\nAPI4,Apiperson,not-a-date\n")
+			if msg, _ := body["error"].(map[string]any); code != 400 || !strings.Contains(fmt.Sprint(msg["message"]), "api2.csv:3") {
+				t.Errorf("bad API import = %d %v, want 400 naming api2.csv:3", code, body)
+			}
+			if code, _ := post("/api/v1/import?name=api.csv", tokenAud, "mrn\nX\n"); code != 403 {
+				t.Errorf("auditor imports = %d, want 403", code)
+			}
+			wantTotal += 2
+			if code, body := get("/fhir/Patient?_summary=count", tokenA); code != 200 || body["total"] != wantTotal {
+				t.Errorf("count after API imports = %v, want %v (the bad file added nothing)", body["total"], wantTotal)
+			}
 			if code, _ := get("/fhir/Patient?_summary=count", tokenAud); code != 403 {
 				t.Errorf("auditor reads patients = %d, want 403", code)
 			}

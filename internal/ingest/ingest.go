@@ -68,6 +68,12 @@ func Run(ctx context.Context, store rapport.PatientStore, actor rapport.Actor, f
 		rep.Files = append(rep.Files, f.Name)
 		if err := runFile(ctx, tx, f, opts, rep); err != nil {
 			rep.Stats = tx.Stats()
+			// A record error's text names the file, line and field (never
+			// the value), so it is safe to show as the user message.
+			var re *rapport.RecordError
+			if errors.As(err, &re) {
+				err = &rapport.Error{Code: rapport.EINVALID, Message: re.Error(), Err: re}
+			}
 			return rep, err
 		}
 	}
