@@ -63,7 +63,9 @@ const (
 	maxSymptoms        = 3
 	wSymptomSevere     = 0.8 // a red flag near severity or immediacy
 	wBodyPart          = 0.4 // chest, lips, face… near a sign or severity
-	wIngestion         = 2.4 // swallowed/ate/drank/took near a substance or an amount
+	wIngestion         = 2.4 // swallowed/ate/drank/took near a poison or an amount
+	wMedicine          = 1.2 // … near a medicine
+	wAmount            = 1.2 // … with a number of 10 or more
 	wInjury            = 1.0 // a fall, crash, cut or burn near a symptom, severity or person
 	wSymptomPerson     = 0.3 // the author or a relative has the symptom
 
@@ -220,6 +222,9 @@ func (s *scorer) tag(text string) tagged {
 	t := tagged{original: original, tokens: kept, at: make([]concept, len(kept)), end: make([]int, len(kept))}
 	for i := range kept {
 		c, n := s.tags.tagAt(kept, i)
+		if isAmount(kept[i]) {
+			c |= cAmount
+		}
 		t.at[i], t.end[i] = c, i+max(n, 1)
 		t.all |= c
 	}
@@ -248,6 +253,20 @@ func (s *scorer) dropRatherThan(toks []string) []string {
 		}
 	}
 	return toks
+}
+
+// isAmount reports whether tok is a number of 10 or more: "took 20
+// ibuprofen".
+func isAmount(tok string) bool {
+	if len(tok) < 2 || len(tok) > 4 || tok[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // assess scores text in every category.
@@ -373,6 +392,11 @@ func (s *scorer) assess(text string) assessment {
 	}
 	if m, ok := t.near(cIngest, cSubstance, window-1); ok {
 		em.add("swallowed a substance", wIngestion, m)
+	} else if m, ok := t.near(cIngest, cMedicine, window-1); ok {
+		em.add("took a medicine", wMedicine, m)
+		if m, ok := t.near(cAmount, cMedicine|cIngest, 3); ok {
+			em.add("a large amount", wAmount, m)
+		}
 	}
 	if m, ok := t.near(cInjury, cSymptom|cSymptomStrong|cSeverity|cRelative, window); ok {
 		em.add("injury", wInjury, m)
