@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapport-health/rapport/internal/mastodon/mastodontest"
+)
+
+// chromiumPath is where Debian's chromium package installs the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// needBrowser skips the test, or fails it with CI=true, when the browser
+// harness is missing.
+func needBrowser(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("browser test: "+format+" (run e2e/setup.sh)", args...)
+	}
+	t.Skipf("browser test: "+format+" (run e2e/setup.sh)", args...)
+}
+
+// e2eHarness checks for chromium and node and installs the pinned
+// playwright-core into e2e/node_modules when it is missing.
+func e2eHarness(t *testing.T) (node, dir string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	if _, err := os.Stat(chromiumPath); err != nil {
+		needBrowser(t, "%s not installed", chromiumPath)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		needBrowser(t, "node not found")
+	}
+	dir = filepath.Join("..", "..", "e2e")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core", "package.json")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			needBrowser(t, "npm ci in e2e: %v\n%s", err, out)
+		}
+	}
+	return node, dir
+}
+
+// startDashboard runs serve with getenv until the test ends.
+func startDashboard(t *testing.T, getenv func(string) string, flags []string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs, out syncBuffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &logs, getenv: getenv}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", addr, "--insecure-cookies"}, flags...)) }()
+	base := "http://" + addr
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var once sync.Once
+	t.Cleanup(func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v\n%s", err, logs.String())
+			}
+		})
+	})
+	return base
+}
+
+// TestDashboardInBrowser: an agent signs in, sees a new mention arrive live,
+// writes a reply the PHI guard blocks, fixes it and sends it, in headless
+// Chromium driven by e2e/inbox-reply.mjs, against the real server on SQLite
+// with a Mastodon account on the stand-in server.
+func TestDashboardInBrowser(t *testing.T) {
+	node, dir := e2eHarness(t)
+	masto := mastodontest.NewServer()
+	defer masto.Close()
+	hosp, hospToken := masto.CreateAccount("generalhospital", "General Hospital")
+	_, patientToken := masto.CreateAccount("sam", "Sam Rivera")
+
+	data := t.TempDir()
+	const password = "a long enough password"
+	var out, errb syncBuffer
+	e := &env{stdin: strings.NewReader(password + "\n"), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	if err := run(context.Background(), e, []string{"admin", "user", "--data", data, "--org", "general", "--email", "agent@general.org",
+		"--role", "social_agent", "create"}); err != nil {
+		t.Fatalf("admin user create: %v\n%s", err, errb.String())
+	}
+	cfgPath := filepath.Join(t.TempDir(), "inbox.json")
+	cfg := fmt.Sprintf(`{"orgs":{"general":{"identity":{"names":["General Hospital"],"phones":["555-0100"]},
+		"mastodon":[{"account_id":"masto","server":%q,"token_env":"MASTO_TOKEN"}]}}}`, masto.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"MASTO_TOKEN": hospToken}
+	base := startDashboard(t, func(k string) string { return vars[k] },
+		[]string{"--data", data, "--inbox-config", cfgPath, "--inbox-poll", "200ms"})
+
+	shots := t.ArtifactDir()
+	const blocked = "Sam, we looked at your chart: your ER visit for chest pain yesterday was handled correctly."
+	const fixed = "We're sorry to hear this. Please call our Patient Relations team at 555-0100 so we can help."
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "inbox-reply.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "RAPPORT_URL="+base, "RAPPORT_ORG=general", "RAPPORT_EMAIL=agent@general.org",
+		"RAPPORT_PASSWORD="+password, "BLOCKED_REPLY="+blocked, "FIXED_REPLY="+fixed, "SCREENSHOT_DIR="+shots,
+		"CHROMIUM="+chromiumPath, "USER_DATA_DIR="+t.TempDir())
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := false
+	var steps []string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		t.Log("browser:", line)
+		steps = append(steps, line)
+		switch {
+		case line == "READY":
+			// The page is open and live: the patient mentions the
+			// hospital; the inbox poller picks it up.
+			if _, err := masto.Post(patientToken, "@generalhospital I waited 3 hours in the ER yesterday and nobody told me anything", "public", ""); err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(stdin, "go\n")
+		case line == "DONE":
+			done = true
+		}
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil || !done {
+		t.Fatalf("browser script: %v, done=%v\nsteps: %q\nstderr: %s", err, done, steps, stderr.String())
+	}
+	t.Logf("screenshots: %s", filepath.Join(shots, "3-reply-sent.png"))
+	for _, name := range []string{"1-inbox-live.png", "2-reply-blocked.png", "3-reply-sent.png"} {
+		if st, err := os.Stat(filepath.Join(shots, name)); err != nil || st.Size() == 0 {
+			t.Errorf("screenshot %s: %v", name, err)
+		}
+	}
+	// The network has exactly the fixed reply, never the blocked one.
+	statuses := masto.StatusesBy(hosp.ID)
+	if len(statuses) != 1 || !strings.Contains(statuses[0].Content, "Patient Relations") || statuses[0].InReplyToID == nil {
+		t.Errorf("hospital statuses = %+v, want exactly the fixed reply, in reply to the mention", statuses)
+	}
+}
