@@ -36,7 +36,10 @@ type backend struct {
 	open func(t *testing.T, now func() time.Time) *sqlstore.Store
 }
 
-func sqliteAt(t *testing.T, path string, now func() time.Time) *sqlstore.Store {
+// storeB is the store the benchmarks open.
+type storeB = *sqlstore.Store
+
+func sqliteAt(t testing.TB, path string, now func() time.Time) *sqlstore.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), path, sqlstore.Config{Now: now})
 	if err != nil {
@@ -54,13 +57,22 @@ func backends(t *testing.T) []backend {
 		return out
 	}
 	return append(out, backend{"postgres", func(t *testing.T, now func() time.Time) *sqlstore.Store {
-		s, err := postgres.Open(context.Background(), pgtest.URL(t), sqlstore.Config{Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return postgresAt(t, now)
 	}})
+}
+
+func postgresAt(t testing.TB, now ...func() time.Time) *sqlstore.Store {
+	t.Helper()
+	cfg := sqlstore.Config{}
+	if len(now) > 0 {
+		cfg.Now = now[0]
+	}
+	s, err := postgres.Open(context.Background(), pgtest.URL(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // world is an organisation with an author, a reviewer and one Mastodon
