@@ -148,6 +148,7 @@ func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now
 	if pol.PostalAddress == "" {
 		pol.PostalAddress = p.Identity.PostalAddress
 	}
+	httpsLinks := strings.HasPrefix(p.Identity.BaseURL, "https://")
 	for _, v := range c.Variants {
 		vp := rapport.VariantPreview{Segment: v.Segment, Arm: v.Arm, Findings: []rapport.PreviewFinding{}}
 		if v.Segment == "" {
@@ -167,6 +168,9 @@ func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now
 			if sev == message.Blocker {
 				out.Blocked = true
 			}
+		}
+		if c.Channel == rapport.ChannelEmail && !httpsLinks {
+			add("unsubscribe_not_https", message.Blocker, "the server's public URL (--base-url) must be https:// for one-click unsubscribe links (RFC 8058)")
 		}
 		tpl, err := compile(v)
 		if err != nil {

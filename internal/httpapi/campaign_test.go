@@ -21,6 +21,9 @@ import (
 	"github.com/rapport-health/rapport/segment"
 )
 
+// public is the server's public URL, as behind a TLS-terminating proxy.
+const public = "https://rapport.test"
+
 // campaignSetup is a server with the campaign routes, a marketer, and
 // patients with email marketing consent in two segments.
 func campaignSetup(t *testing.T) (*fixture, campaign.Identity) {
@@ -70,13 +73,13 @@ func campaignSetup(t *testing.T) (*fixture, campaign.Identity) {
 	api := httpapi.New(httpapi.Config{Store: s, Model: m})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	id := campaign.Identity{OrgName: "General", PostalAddress: "1 Main St, Springfield, IL 62701", BaseURL: srv.URL,
+	id := campaign.Identity{OrgName: "General", PostalAddress: "1 Main St, Springfield, IL 62701", BaseURL: public,
 		Secret: []byte("k"), MessageDomain: "general.example"}
 	api.CampaignRoutes(httpapi.CampaignDeps{
 		Store:    s,
 		Launcher: campaign.Launcher{Store: s, Previewer: campaign.Previewer{Identity: id, Model: m}},
 		Inbound:  &campaign.Inbound{Store: s, Identity: id},
-		Twilio:   twilio.Webhook{AuthToken: "tok", BaseURL: srv.URL},
+		Twilio:   twilio.Webhook{AuthToken: "tok", BaseURL: public},
 		OrgID:    s.OrgIDBySlug,
 	})
 	return &fixture{srv: srv, store: s, org: org, pid: ps[0].ID}, id
@@ -172,7 +175,7 @@ func TestCampaignAPI(t *testing.T) {
 	}
 	req, _ := http.NewRequest("POST", hook, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Twilio-Signature", twilio.Signature("tok", hook, form))
+	req.Header.Set("X-Twilio-Signature", twilio.Signature("tok", public+"/hooks/twilio/general/inbound", form))
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("signed inbound = %v %v", resp, err)
