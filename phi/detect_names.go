@@ -23,7 +23,7 @@ func (sc *scanner) sentenceStart(i int) bool {
 	case '.', '!', '?', ':', ';', '"', '(', '[', '*', '-', '>', '#', '|', '/':
 		// "Dr. Smith", "Hanne I. Kreutzmann": the full stop of a title or
 		// an initial does not start a sentence.
-		if sc.text[p.s] == '.' && i >= 2 && sc.toks[i-2].kind == kWord && (sc.toks[i-2].lx&fTitle != 0 || sc.toks[i-2].e-sc.toks[i-2].s == 1 && sc.toks[i-2].shape&shCap != 0) {
+		if sc.text[p.s] == '.' && i >= 2 && sc.toks[i-2].kind == kWord && (sc.toks[i-2].lx&fTitle != 0 && !sc.postnominal(i-2) || sc.toks[i-2].e-sc.toks[i-2].s == 1 && sc.toks[i-2].shape&shCap != 0) {
 			return false
 		}
 		return true
@@ -40,13 +40,22 @@ func (sc *scanner) cue(i int) bool {
 		return false
 	}
 	lx := sc.toks[p].lx
-	if lx&fTitle != 0 && (sc.toks[p].shape&shCap != 0 || sc.isPunct(p+1, '.')) {
+	if lx&fTitle != 0 && (sc.toks[p].shape&shCap != 0 || sc.isPunct(p+1, '.')) && !sc.postnominal(p) {
 		return true
 	}
 	if lx&fNameCue != 0 && p == i-1 {
-		return true
+		// "CC:" heads a chief complaint as often as a copy list: there a
+		// dictionary word ("CC: Chest pain") is no name.
+		return !(sc.lower(p) == "cc" && sc.toks[i].lx&fDict != 0 && sc.toks[i].lx&fFirst == 0)
 	}
 	switch sc.lower(p) {
+	case "me":
+		if q := sc.prevWord(p, 0); q >= 0 {
+			switch sc.lower(q) {
+			case "call", "calls", "called", "llaman", "dicen":
+				return true // "everyone calls me borna"
+			}
+		}
 	case "him", "her", "them", "it":
 		if q := sc.prevWord(p, 0); q >= 0 && (sc.lower(q) == "named" || sc.lower(q) == "called") {
 			return true
@@ -72,6 +81,9 @@ func (sc *scanner) evidence(i int) int {
 	n := t.e - t.s
 	if lx&(fStop|fRegion|fMonth|fWeekday|fHoliday|fCareSite|fStreetPre|fUnit) != 0 && lx&fNameList == 0 {
 		return nameNone
+	}
+	if lx&fRegion != 0 && lx&fNameList != 0 && t.shape&shCap != 0 && t.shape&shAll == 0 && sc.cue(i) {
+		return nameStrong // "Partner Jordan Lee"
 	}
 	if lx&(fStop|fRegion) != 0 || lx&fMonth != 0 && lx&fMonthAmb == 0 || lx&fWeekday != 0 {
 		return nameNone
@@ -125,6 +137,8 @@ func (sc *scanner) evidence(i int) int {
 			return nameStrong
 		case !dict && n >= 4 && sc.subjectOf(i):
 			return nameStrong // "Tomomi is from", "Halldór: What a wife"
+		case lx&fFirst != 0 && lx&fCommon == 0 && n >= 3 && sc.subjectOf(i) && !(lx&fSpanish != 0 && sc.isPunct(i+1, ',')):
+			return nameStrong // "David is a very sympathetic person", "Lisa: Remember me"
 		case names, !dict:
 			return nameWeak
 		case lx&(fCommon|fEnglish) == 0 && !start:
@@ -139,7 +153,10 @@ func (sc *scanner) evidence(i int) int {
 		}
 		return nameNone
 	}
-	// Lower-case social text: "my son jayden", "dr patel".
+	// Lower-case social text: "my son jayden", "dr patel", "my name is vitoria".
+	if p := sc.prevWord(i, 0); lx&fDict == 0 && n >= 3 && p >= 0 && namingVerb(sc.lower(p)) && sc.cue(i) && !sc.inflected(i) {
+		return nameStrong
+	}
 	if lx&fCommon == 0 && n >= 3 {
 		if p := sc.prevWord(i, 1); p >= 0 && !dict && lowerCue(sc.lower(p)) {
 			return nameStrong
@@ -172,6 +189,7 @@ func (sc *scanner) names() {
 		ev = append(ev, nameNone)
 	}
 	sc.ev = ev
+	sc.initials()
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		// A lower-case common word is never a name: skip the call.
@@ -408,6 +426,91 @@ func drugLike(w string) bool {
 		if len(w) > len(suf)+2 && w[len(w)-1] == suf[len(suf)-1] && strings.HasSuffix(w, suf) {
 			return true
 		}
+	}
+	return false
+}
+
+// postnominal reports whether title word p follows a name as a credential
+// ("Nora Kelleher, RN. Wound vac…", "Smith MD"): then it cues no name after it.
+func (sc *scanner) postnominal(p int) bool {
+	t := sc.toks[p]
+	if t.shape&shAll == 0 || t.e-t.s > 3 {
+		return false
+	}
+	return sc.isPunct(p-1, ',') || p > 0 && sc.toks[p-1].kind == kWord && sc.toks[p-1].used
+}
+
+// initials finds the initials that sign clinical notes: a line of its own
+// such as "JT/mk" or "/lmw", "-LK" closing a line, "Transcribed by: lmw".
+func (sc *scanner) initials() {
+	line := 0
+	for line < len(sc.toks) {
+		end := line + 1
+		for end < len(sc.toks) && !sc.toks[end].nl {
+			end++
+		}
+		sc.initialsLine(line, end)
+		line = end
+	}
+}
+
+// initialsLine looks at the tokens [a, e) of one line.
+func (sc *scanner) initialsLine(a, e int) {
+	// The whole line: words of 2–3 letters joined by '/', maybe after '-' or '/'.
+	if e-a <= 5 {
+		ok, words := true, 0
+		for k := a; k < e && ok; k++ {
+			t := sc.toks[k]
+			switch {
+			case t.kind == kWord && sc.initialWord(k):
+				words++
+			case t.kind == kPunct && (sc.text[t.s] == '/' || sc.text[t.s] == '-' && k == a) && (k == a || sc.tight(k)):
+			default:
+				ok = false
+			}
+		}
+		if ok && words > 0 && (words > 1 || sc.toks[a].kind == kPunct) {
+			for k := a; k < e; k++ {
+				if sc.toks[k].kind == kWord {
+					sc.mark(k, k, Name, 0.6)
+				}
+			}
+			return
+		}
+	}
+	last := e - 1
+	if last-2 < a || sc.toks[last].kind != kWord || sc.toks[last].used || !sc.initialWord(last) {
+		return
+	}
+	switch {
+	case sc.isPunct(last-1, '-') && sc.tight(last) && sc.toks[last-1].sp && sc.toks[last].shape&shAll != 0:
+		// "… will be HCP. -LK"
+	case sc.isPunct(last-1, ':') && sc.lower(last-2) == "by":
+		// "Transcribed by: lmw"
+	default:
+		return
+	}
+	sc.mark(last, last, Name, 0.6)
+}
+
+// initialWord reports a word of two or three letters, all upper or all
+// lower case, that is not a word, an abbreviation or a heading.
+func (sc *scanner) initialWord(k int) bool {
+	t := sc.toks[k]
+	if t.kind != kWord || t.used || t.e-t.s < 2 || t.e-t.s > 3 || t.shape&(shAll|shLower) == 0 || t.shape&shASCII == 0 {
+		return false
+	}
+	if t.lx&(fStop|fHeading|fTitle|fNameCue|fIDKey|fMonth|fWeekday|fRegion|fUnit) != 0 || t.shape&shLower != 0 && t.lx&fCommon != 0 {
+		return false
+	}
+	return true
+}
+
+// namingVerb is the last word of "my name is", "named", "calls me".
+func namingVerb(w string) bool {
+	switch w {
+	case "is", "named", "called", "me", "am", "llamo", "llama", "es":
+		return true
 	}
 	return false
 }

@@ -251,7 +251,7 @@ func (sc *scanner) numericDate(i int) (int, bool) {
 		end = i + 4
 	case sep == '/' && l1 <= 2 && l2 == 4 && n1 >= 1 && n1 <= 12 && n2 >= 1900 && n2 <= 2100:
 		// month/year
-	case sep == '/' && l1 <= 2 && l2 == 2 && n1 >= 1 && n1 <= 12 && n2 > 31 && !(i+3 < len(sc.toks) && sc.tight(i+3) && sc.toks[i+3].kind != kPunct):
+	case sep == '/' && l1 <= 2 && l2 == 2 && n1 >= 1 && n1 <= 12 && n2 > 31 && !(i+3 < len(sc.toks) && sc.tight(i+3) && (sc.toks[i+3].kind != kPunct || sc.isPunct(i+3, '/'))):
 		// month/two-digit year: 3/93
 	case sep == '/' && l1 <= 2 && l2 <= 2 && n1 >= 1 && n1 <= 12 && n2 >= 1 && n2 <= 31:
 		if i+3 < len(sc.toks) && sc.tight(i+3) && (sc.toks[i+3].kind == kNum || sc.isPunct(i+3, '/')) {
@@ -259,6 +259,9 @@ func (sc *scanner) numericDate(i int) (int, bool) {
 		}
 		fraction := n1 < n2 && (n2 == 2 || n2 == 3 || n2 == 4 || n2 == 8 || n2 == 10)
 		p := sc.prevWord(i, 0)
+		if p >= 0 && n1 <= n2 && countWord(sc.lower(p)) {
+			return i, false // "day 3/5", "cycle 2/6"
+		}
 		if fraction && (p < 0 || sc.flag(p)&fDatePrep == 0) {
 			return i, false
 		}
@@ -584,6 +587,13 @@ func (sc *scanner) age(i, j int) {
 		return
 	}
 	p := sc.prevWord(i, 0)
+	if p < 0 && sc.isPunct(i-1, ':') {
+		// "Age: 94", "Edad: 91" in a form.
+		if q := sc.prevWord(i, 1); q >= 0 && (sc.lower(q) == "age" || sc.lower(q) == "edad") {
+			sc.mark(i, j, Age, 0.85)
+		}
+		return
+	}
 	if p < 0 {
 		return
 	}
@@ -715,6 +725,15 @@ func (sc *scanner) zipCue(i int) bool {
 		if sc.toks[k].lx&fZipCue != 0 {
 			return true
 		}
+	}
+	return false
+}
+
+// countWord precedes "n/m" when it counts steps rather than dates.
+func countWord(w string) bool {
+	switch w {
+	case "day", "days", "cycle", "cycles", "dose", "doses", "week", "weeks", "session", "sessions", "visit", "step", "stage", "grade", "pod":
+		return true
 	}
 	return false
 }

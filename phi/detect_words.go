@@ -99,6 +99,11 @@ func (sc *scanner) monthDates() {
 		// Day before the month: "3 March", "3rd of March", "27 de febrero".
 		dayBefore := false
 		k := a - 1
+		hyphen := false
+		if (sc.isPunct(k, '-') || sc.isPunct(k, '/')) && sc.tight(a) && sc.tight(k) {
+			k-- // "02-Feb-2095", "4/Jun"
+			hyphen = true
+		}
 		if k >= 0 && sc.toks[k].kind == kWord && (sc.lower(k) == "de" || sc.lower(k) == "of") && !sc.toks[a].nl {
 			k--
 		}
@@ -117,7 +122,7 @@ func (sc *scanner) monthDates() {
 		// Year: ", 2020", " 2020", " de 2020", " del 2020", " '20".
 		yearAfter := false
 		y := b + 1
-		if sc.isPunct(y, ',') {
+		if sc.isPunct(y, ',') || hyphen && (sc.isPunct(y, '-') || sc.isPunct(y, '/')) && sc.tight(y) && sc.tight(y+1) {
 			y++
 		}
 		if y < len(sc.toks) && sc.toks[y].kind == kWord && (sc.lower(y) == "de" || sc.lower(y) == "del" || sc.lower(y) == "of") {
@@ -439,7 +444,7 @@ func (sc *scanner) careSites() {
 			}
 			break
 		}
-		if b > i || a < i {
+		if (b > i || a < i) && !sc.heading(a, b) {
 			// "Hospital" alone at a sentence start is only a word.
 			sc.mark(a, b, Location, 0.7)
 			i = b
@@ -453,4 +458,16 @@ func highway(w string) bool {
 		return true
 	}
 	return false
+}
+
+// heading reports whether tokens [a, b] only name a service or a document
+// ("Anticoagulation Clinic", "Nursing Note", "Department of Surgery"): no
+// word of it could pick out one place.
+func (sc *scanner) heading(a, b int) bool {
+	for k := a; k <= b; k++ {
+		if t := sc.toks[k]; t.kind == kWord && t.lx&fHeading == 0 && !(t.lx&fStop != 0 && t.lx&fNameList == 0) {
+			return false
+		}
+	}
+	return true
 }

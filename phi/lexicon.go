@@ -37,6 +37,7 @@ const (
 	fStop                         // never a name by itself
 	fZipCue                       // zip, CP, …
 	fIDKey                        // words that introduce an identifier: MRN, NASS, policy, …
+	fHeading                      // words of section headings and service names: Note, Report, Wound, …
 )
 
 const fDict = fCommon | fEnglish | fSpanish
@@ -213,7 +214,7 @@ func buildLexicon() (map[string]uint32, error) {
 		{streetSuffixWords, fStreetSuf}, {unitWords, fUnit}, {careSiteWords, fCareSite},
 		{monthWords, fMonth}, {ambiguousMonthWords, fMonthAmb}, {weekdayWords, fWeekday},
 		{holidayWords, fHoliday}, {datePrepWords, fDatePrep}, {placePrepWords, fPlacePrep},
-		{regionWords, fRegion}, {stopWords, fStop}, {zipCueWords, fZipCue},
+		{regionWords, fRegion}, {stopWords, fStop}, {zipCueWords, fZipCue}, {headingWords, fHeading},
 	}
 	for _, t := range tables {
 		for _, w := range t.words {

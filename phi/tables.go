@@ -61,6 +61,30 @@ var careSiteWords = []string{
 	"hospital", "clinic", "clínica", "clinica", "medical", "health", "healthcare", "center",
 	"centre", "centro", "sanatorio", "infirmary", "hospice", "pharmacy", "farmacia", "urgent",
 	"memorial", "ambulatorio", "consultorio", "policlínica", "policlinico", "residencia",
+	"practice", "associates", "institute", "nursing", "rehabilitation", "pediatrics", "hospice",
+}
+
+// headingWords name a document, a section or a clinical service. A
+// capitalised run around a care-site word made only of these (and of
+// departments) is a heading ("Anticoagulation Clinic", "Nursing Note"), not
+// a place.
+var headingWords = []string{
+	"note", "notes", "report", "summary", "consult", "consultation", "evaluation", "visit", "record",
+	"instructions", "department", "dept", "unit", "service", "services", "lab", "laboratory", "team",
+	"referral", "admission", "intake", "encounter", "shift", "progress", "education", "triage",
+	"anticoagulation", "wound", "diabetes", "diabetic", "geriatrics", "geriatric", "cancer", "heart",
+	"pain", "sleep", "memory", "travel", "transplant", "dialysis", "infusion", "primary", "behavioral",
+	"mental", "womens", "women's", "family", "adult", "internal", "general", "outpatient",
+	"inpatient", "home", "physician", "physicians", "attending", "record", "form", "letter",
+	"telephone", "phone", "operative", "procedure", "pathology", "case", "management", "social",
+	"work", "medicine", "care", "health", "clinic", "hospital", "center", "centre", "medical",
+	"nursing", "pediatrics", "practice", "rehabilitation", "hospice", "institute", "urgent",
+	"emergency", "surgery", "surgical", "cardiology", "oncology", "neurology", "radiology",
+	"psychiatry", "dermatology", "urology", "orthopedics", "orthopaedics", "gastroenterology",
+	"endocrinology", "nephrology", "pulmonary", "pulmonology", "rheumatology", "hematology",
+	"obstetrics", "gynecology", "ophthalmology", "infectious", "disease", "diseases", "pharmacy",
+	"physical", "therapy", "occupational", "speech", "nutrition", "podiatry", "gi", "ent", "ob",
+	"icu", "ed", "er", "or", "pacu", "the", "and", "of", "&", "-",
 }
 
 var monthWords = []string{
