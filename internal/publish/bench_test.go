@@ -61,7 +61,7 @@ func BenchmarkCheckText(b *testing.B) {
 	g := phi.NewGuard(phi.NewDetector(phi.Config{}), phi.Org{})
 	rules := rapport.PhraseRules{Banned: []string{"miracle cure", "guaranteed", "100% safe", "risk free", "best hospital",
 		"no side effects", "cure", "instant results", "doctor approved", "free money"}, Required: []string{"#GeneralHealth"}}
-	text := strings.Repeat("Flu shots are free this Saturday at the main campus, 9am to 1pm. ", 4)[:280]
+	text := strings.Repeat("Flu shots are free this Saturday at the main campus, 9am to 1pm. ", 5)[:280]
 	b.ReportAllocs()
 	for b.Loop() {
 		publish.CheckText(g, rules, text)
