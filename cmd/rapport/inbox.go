@@ -13,9 +13,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rapport-health/rapport"
 	"github.com/rapport-health/rapport/internal/bluesky"
 	"github.com/rapport-health/rapport/internal/inbox"
 	"github.com/rapport-health/rapport/internal/mastodon"
+	"github.com/rapport-health/rapport/internal/meta"
 	"github.com/rapport-health/rapport/internal/sqlstore"
 	"github.com/rapport-health/rapport/triage"
 )
@@ -45,6 +47,14 @@ type inboxOrgFile struct {
 	Meta *struct {
 		AppSecretEnv   string `json:"app_secret_env"`
 		VerifyTokenEnv string `json:"verify_token_env"`
+		// Pages are the connected Facebook Pages and Instagram accounts
+		// replies go out through: the id Meta sends as the entry id, and
+		// the Page access token's environment variable.
+		Pages []struct {
+			ID           string `json:"id"`
+			Network      string `json:"network"` // facebook (default) or instagram
+			PageTokenEnv string `json:"page_token_env"`
+		} `json:"pages,omitempty"`
 	} `json:"meta,omitempty"`
 	Webhook *struct {
 		SecretsEnv string `json:"secrets_env"` // comma-separated secrets, for rotation
@@ -98,6 +108,24 @@ func (f *inboxFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log *
 				return nil, fmt.Errorf("inbox config orgs.%s: %w", slug, err)
 			}
 			orgs[o.ID] = cfg
+			if oc.Meta != nil {
+				for i, p := range oc.Meta.Pages {
+					network := rapport.NetworkFacebook
+					if p.Network == string(rapport.NetworkInstagram) {
+						network = rapport.NetworkInstagram
+					}
+					g, err := meta.NewGraphClient(meta.GraphConfig{PageToken: e.getenv(p.PageTokenEnv), AppSecret: cfg.Meta.AppSecret})
+					if err == nil {
+						var c *inbox.MetaConnector
+						if c, err = inbox.NewMetaConnector(network, g); err == nil {
+							reg.Add(inbox.Account{OrgID: o.ID, AccountID: p.ID, Conn: c})
+						}
+					}
+					if err != nil {
+						return nil, fmt.Errorf("inbox config orgs.%s.meta.pages[%d]: %w", slug, i, err)
+					}
+				}
+			}
 			for i, m := range oc.Mastodon {
 				c, err := mastodon.New(mastodon.Config{Server: m.Server, Token: e.getenv(m.TokenEnv)})
 				if err != nil {
