@@ -83,7 +83,7 @@ func conceptLexicons() map[concept]string {
 			`giving my things|gave my|deleted all my|deleted my accounts|when im gone|dont be sad|last time anyone|adios a todos`,
 		cFarewellWeak: `im sorry im like this|sorry im like this|sorry for being|goodbye|goodbyes|farewell|see you all|sorry mom|sorry mum|sorry dad|love you all|i love you all|` +
 			`thanks for everything|thank you for everything|gave away|giving away|give away|adios`,
-		cHopeless: `out of the picture|be relieved|relieved once|out of their way|im the problem|removing the problem|` +
+		cHopeless: `go on like this|live like this|go on living|keep going like this|out of the picture|be relieved|relieved once|out of their way|im the problem|removing the problem|` +
 			`remove myself|removing myself|done fighting|stop fighting|cant fight|everything hurts|cant be saved|beyond saving|beyond help|tired of people trying|im tired of|only thing stopping me|` +
 			`nothing stopping me|nothing keeping me|nothing left|nothing to live for|reason to stay|reasons to stay|` +
 			`sick of waking up|tired of waking up|hate waking up|sick of living|sick of being alive|burden|a burden|no point|pointless|worthless|waste of space|hopeless|no way out|no way through|` +

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -169,7 +170,7 @@ func TestNewRouterErrors(t *testing.T) {
 // that routing never returns an empty queue.
 func FuzzTriage(f *testing.F) {
 	for _, s := range []string{"", "kms", "I don't want to be here anymore", "this wait is killing me",
-		"\xff\xfe", "🙂🙂🙂", strings.Repeat("chest pain ", 200), "can't breathe?!", "@a @b #c http://x.y/z"} {
+		"\xff\xfe", "🙂🙂🙂", "sooo done 💊🔪 rn", "mi papá no puede respirar", "i'd rather die than wait lol", strings.Repeat("chest pain ", 200), "can't breathe?!", "@a @b #c http://x.y/z"} {
 		f.Add(s, 0, false)
 	}
 	tr := newTriager(f)
@@ -181,6 +182,7 @@ func FuzzTriage(f *testing.F) {
 	for _, in := range Intents() {
 		valid[in] = true
 	}
+	spell := spellings()
 	f.Fuzz(func(t *testing.T, text string, rating int, private bool) {
 		in := Input{Text: text, Rating: rating, Private: private}
 		got := tr.Triage(in)
@@ -204,6 +206,18 @@ func FuzzTriage(f *testing.F) {
 		}
 		if n := normalize(text); n != normalize(n) {
 			t.Fatalf("normalize is not idempotent on %q: %q then %q", text, n, normalize(n))
+		}
+		toks := crisisTokens(text, spell)
+		joined := strings.Join(toks, " ")
+		if again := strings.Join(crisisTokens(joined, spell), " "); again != joined {
+			t.Fatalf("crisisTokens is not idempotent on %q: %q then %q", text, joined, again)
+		}
+		if got.Crisis {
+			for w := range strings.FieldsSeq(got.CrisisMatch) {
+				if !slices.Contains(toks, w) {
+					t.Fatalf("Triage(%q).CrisisMatch = %q: %q is not a word of the text %q", text, got.CrisisMatch, w, toks)
+				}
+			}
 		}
 	})
 }
