@@ -46,7 +46,7 @@ func (sc *scanner) cue(i int) bool {
 	if lx&fNameCue != 0 && p == i-1 {
 		// "CC:" heads a chief complaint as often as a copy list: there a
 		// dictionary word ("CC: Chest pain") is no name.
-		return !(sc.lower(p) == "cc" && sc.toks[i].lx&fDict != 0 && sc.toks[i].lx&fFirst == 0)
+		return !(sc.lower(p) == "cc" && sc.toks[i].lx&fCommon != 0 && sc.toks[i].lx&fFirst == 0)
 	}
 	switch sc.lower(p) {
 	case "me":
@@ -81,6 +81,9 @@ func (sc *scanner) evidence(i int) int {
 	n := t.e - t.s
 	if lx&(fStop|fRegion|fMonth|fWeekday|fHoliday|fCareSite|fStreetPre|fUnit) != 0 && lx&fNameList == 0 {
 		return nameNone
+	}
+	if lx&(fStop|fRegion) != 0 && lx&fNameList != 0 && t.shape&shCap != 0 && t.shape&shAll == 0 && n > 2 && sc.titleBefore(i) {
+		return nameStrong // "Dr. White", "Dr. Bell"
 	}
 	if lx&fRegion != 0 && lx&fNameList != 0 && t.shape&shCap != 0 && t.shape&shAll == 0 && sc.cue(i) {
 		return nameStrong // "Partner Jordan Lee"
@@ -190,6 +193,8 @@ func (sc *scanner) names() {
 	}
 	sc.ev = ev
 	sc.initials()
+	sc.shoutedNames()
+	sc.saints()
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		// A lower-case common word is never a name: skip the call.
@@ -215,6 +220,9 @@ func (sc *scanner) names() {
 			case n.kind == kWord && ev[k] == nameNone && n.shape&shLower != 0 && sc.toks[b].shape&shLower != 0 && ev[b] == nameStrong && n.lx&fDict == 0 && n.e-n.s >= 3 && b == k-1:
 				// "patricia desrosiers": an unknown word after a lower-case given name.
 				ev[k] = nameWeak
+				continue
+			case n.kind == kWord && ev[k] == nameNone && b == k-1 && n.shape&shCap != 0 && n.shape&shAll == 0 && n.lx&fLast != 0 && n.lx&(fStop|fRegion) != 0 && sc.toks[b].lx&fFirst != 0 && sc.toks[b].shape&shCap != 0:
+				ev[k] = nameWeak // "Robert Bell", "Jordan White"
 				continue
 			case n.kind == kWord && ev[k] != nameNone:
 				if ev[k] == nameStrong {
@@ -268,6 +276,12 @@ func (sc *scanner) names() {
 		conf := float32(0.6)
 		if strong {
 			conf = 0.8
+		}
+		if typ == Name && a >= 2 && sc.isPunct(a-1, ',') && sc.tight(a-1) && !sc.toks[a].nl && sc.toks[a].lx&fFirst != 0 {
+			// "Smith, John": a capitalised listed surname before the comma.
+			if s := sc.toks[a-2]; s.kind == kWord && !s.used && s.shape&shCap != 0 && s.lx&fLast != 0 && s.lx&fStop == 0 && s.e-s.s > 2 && (a-2 == 0 || s.nl || sc.isPunct(a-3, ':') || sc.toks[a-3].lx&fTitle != 0) {
+				a -= 2
+			}
 		}
 		sc.mark(a, b, typ, conf)
 		// Lists of names: "Monjeau, Graves and Reed", "Usamov and Bowers".
@@ -422,7 +436,8 @@ func drugLike(w string) bool {
 	for _, suf := range [...]string{"mab", "nib", "pril", "sartan", "olol", "azol", "azole", "cilina", "cillin",
 		"micina", "mycin", "statina", "statin", "prazol", "prazole", "floxacino", "floxacin", "platino", "platin",
 		"relbina", "taxel", "rubicina", "rubicin", "ferón", "feron", "tidina", "tidine", "dipino", "dipine",
-		"zepam", "vir", "grafía", "scopia", "scopy", "ectomía", "ectomy", "itis", "osis", "emia", "algia", "logía", "logy"} {
+		"zepam", "vir", "grafía", "scopia", "scopy", "ectomía", "ectomy", "itis", "osis", "emia", "algia", "logía", "logy",
+		"logist", "scopist", "meter", "metrist", "therapist", "ician", "grapher", "graphy", "gram"} {
 		if len(w) > len(suf)+2 && w[len(w)-1] == suf[len(suf)-1] && strings.HasSuffix(w, suf) {
 			return true
 		}
@@ -513,4 +528,83 @@ func namingVerb(w string) bool {
 		return true
 	}
 	return false
+}
+
+// titleBefore reports whether word i follows a personal title: "Dr. White".
+func (sc *scanner) titleBefore(i int) bool {
+	p := sc.prevWord(i, 1)
+	if p < 0 || sc.toks[p].lx&fTitle == 0 || sc.postnominal(p) {
+		return false
+	}
+	switch sc.lower(p) {
+	case "dr", "mr", "mrs", "ms", "miss", "prof", "dra", "sr", "sra":
+		return sc.toks[p].shape&shCap != 0
+	}
+	return false
+}
+
+// shoutedNames finds names written in capitals in headers of notes, where
+// the shouting test of evidence rejects them: "BAKER, JOHN W.", "JOHN SMITH".
+// Both words must be on the name lists, the given name no common word.
+func (sc *scanner) shoutedNames() {
+	for i := 0; i+1 < len(sc.toks); i++ {
+		t := sc.toks[i]
+		if t.kind != kWord || t.used || t.shape&shAll == 0 || t.e-t.s < 3 || t.lx&(fStop|fHeading|fTitle|fIDKey|fRegion|fMonth|fWeekday) != 0 {
+			continue
+		}
+		k := i + 1
+		comma := sc.isPunct(k, ',')
+		if comma {
+			k++
+		}
+		if k >= len(sc.toks) || sc.toks[k].nl {
+			continue
+		}
+		n := sc.toks[k]
+		if n.kind != kWord || n.used || n.shape&shAll == 0 || n.e-n.s < 3 || n.lx&(fStop|fHeading|fTitle|fIDKey|fRegion|fMonth|fWeekday) != 0 {
+			continue
+		}
+		last, first := t, n
+		if !comma {
+			last, first = n, t
+		}
+		if last.lx&fLast == 0 || first.lx&fFirst == 0 || first.lx&fCommon != 0 || last.lx&fCommon != 0 && !comma {
+			continue
+		}
+		b := k
+		// A middle initial: "BAKER, JOHN W."
+		if b+1 < len(sc.toks) && !sc.toks[b+1].nl && sc.toks[b+1].kind == kWord && sc.toks[b+1].e-sc.toks[b+1].s == 1 && sc.toks[b+1].shape&shCap != 0 {
+			b++
+		}
+		sc.mark(i, b, Name, 0.7)
+		i = b
+	}
+}
+
+// saints finds "St. Elizabeth's", "St. Vincent": hospitals and towns named
+// after a saint, which the name rules would take for a person.
+func (sc *scanner) saints() {
+	for i := 0; i+2 < len(sc.toks); i++ {
+		t := sc.toks[i]
+		if t.kind != kWord || t.used || t.shape&shCap == 0 || t.shape&shAll != 0 || !(sc.word(i) == "St" || sc.word(i) == "Ste") || !sc.isPunct(i+1, '.') || !sc.tight(i+1) {
+			continue
+		}
+		k := i + 2
+		if p := sc.prevWord(i, 0); p >= 0 && sc.toks[p].kind == kWord && sc.toks[p].shape&shCap != 0 && !sc.toks[i].nl {
+			continue // "Main St. Elizabeth" is a street then a name
+		}
+		if i > 0 && sc.toks[i-1].kind == kNum {
+			continue
+		}
+		n := sc.toks[k]
+		if n.nl || n.used || n.kind != kWord || n.shape&shCap == 0 || n.lx&fNameList == 0 && n.lx&fDict != 0 {
+			continue
+		}
+		b := k
+		if b+2 < len(sc.toks) && (sc.isPunct(b+1, '\'') || sc.is(b+1, "’")) && sc.tight(b+1) && sc.lower(b+2) == "s" {
+			b += 2
+		}
+		sc.mark(i, b, Location, 0.7)
+		i = b
+	}
 }

@@ -560,8 +560,8 @@ func (sc *scanner) age(i, j int) {
 			for e+2 < len(sc.toks) && sc.isPunct(e+1, '-') && sc.toks[e+2].kind == kWord && sc.toks[e+2].e-sc.toks[e+2].s <= 4 {
 				e += 2
 			}
-			if sc.isPunct(e+1, '/') && sc.tight(e+1) && e+2 < len(sc.toks) && sc.tight(e+2) && sc.lower(e+2) == "o" {
-				e += 2
+			if (sc.isPunct(e+1, '/') || sc.isPunct(e+1, '.')) && sc.tight(e+1) && e+2 < len(sc.toks) && sc.tight(e+2) && sc.lower(e+2) == "o" {
+				e += 2 // "92 y/o", "95 y.o."
 			}
 			sc.mark(i, e, Age, 0.9)
 			return

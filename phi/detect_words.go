@@ -12,6 +12,9 @@ func (sc *scanner) labels() {
 		if !ok {
 			continue
 		}
+		if sc.lower(i) == "cc" && sc.isPunct(i+1, ':') && i+2 < len(sc.toks) && sc.toks[i+2].lx&fCommon != 0 && sc.toks[i+2].lx&fFirst == 0 {
+			continue // "CC: Chest pain" is a chief complaint, not a copy list
+		}
 		// The label may be "Localidad/ Provincia" or "Nombre del paciente".
 		k := i + 1
 		for k < len(sc.toks) && k < i+4 && !sc.isPunct(k, ':') && !sc.toks[k].nl && (sc.toks[k].kind == kWord && sc.toks[k].lx&(fCommon|fSpanish) != 0 || sc.isPunct(k, '/')) {
@@ -224,6 +227,11 @@ func (sc *scanner) streets() {
 			for k := i - 1; k >= 0 && k >= i-3 && sc.toks[k].kind == kWord && sc.toks[k].shape&shCap != 0 && !sc.toks[k+1].nl && !sc.toks[k].used && sc.toks[k].lx&(fStop|fTitle|fPlacePrep) == 0; k-- {
 				a = k
 			}
+			if a < i && sc.toks[a].lx&fFirst != 0 && sc.toks[a].lx&fCommon == 0 && t.lx&fLast != 0 {
+				if p := sc.prevWord(a, 0); p < 0 || sc.toks[p].lx&fPlacePrep == 0 && sc.lower(p) != "on" {
+					continue // "Julie Ann Park", "Wendy Hill": a person
+				}
+			}
 			if a < i {
 				b := i
 				if sc.isPunct(b+1, '.') && sc.tight(b+1) {
@@ -432,11 +440,11 @@ func (sc *scanner) careSites() {
 			if sc.toks[k+1].nl && n.kind != kWord || n.used {
 				break // a line break inside a name ("Beth Israel Deaconess\nMedical Center") is kept
 			}
-			if n.kind == kWord && n.shape&shCap != 0 && n.lx&(fStop|fTitle) == 0 || n.kind == kWord && n.lx&fCareSite != 0 && n.shape&shCap != 0 {
-				a = k
+			if n.kind == kWord && n.shape&shCap != 0 && (n.lx&(fStop|fTitle) == 0 || n.lx&(fCareSite|fHeading) != 0 && n.lx&fTitle == 0 && k > 0 && sc.toks[k-1].kind == kWord && sc.toks[k-1].shape&shCap != 0) {
+				a = k // "Coastal Neurology Associates"
 				continue
 			}
-			if n.kind == kPunct && (sc.text[n.s] == '\'' || sc.text[n.s] == '.' || sc.word(k) == "’") && k > 0 && sc.toks[k-1].kind == kWord {
+			if n.kind == kPunct && (sc.text[n.s] == '\'' || sc.text[n.s] == '.' || sc.word(k) == "’" || sc.text[n.s] == '-' && sc.tight(k) && sc.tight(k+1)) && k > 0 && sc.toks[k-1].kind == kWord {
 				continue
 			}
 			if n.kind == kWord && n.shape&shLower != 0 && sc.lower(k) == "s" {

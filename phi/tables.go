@@ -221,6 +221,7 @@ var stopWords = []string{
 	"cardiology", "oncology", "neurology", "pediatrics", "surgery", "orthopedics", "psychiatry",
 	"dermatology", "gastroenterology", "nephrology", "urology", "ophthalmology", "obstetrics",
 	"gynecology", "pulmonology", "rheumatology", "endocrinology", "hematology", "infectious",
+	"dispo", "disposition", "folfox", "folfiri", "folfirinox", "chop", "abvd", "xelox", "capox",
 }
 
 // Keywords that give a number its identifier type. The window before a
