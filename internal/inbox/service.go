@@ -272,9 +272,9 @@ type ReplyOutcome struct {
 	Verdict *phi.Verdict   `json:"guard,omitempty"`
 }
 
-// ErrBlocked is the message of the error returned when the guard blocks a
+// BlockedMessage is the message of the error returned when the guard blocks a
 // reply.
-const ErrBlocked = "the PHI guard blocked this reply; it was not sent (see the reasons and the suggested rewrite)"
+const BlockedMessage = "the PHI guard blocked this reply; it was not sent (see the reasons and the suggested rewrite)"
 
 // Reply answers a conversation: on its item itemID, or its latest item
 // when itemID is empty. A public reply first passes the PHI guard; a
@@ -335,7 +335,7 @@ func (s *Service) send(ctx context.Context, actor rapport.Actor, d *rapport.Conv
 				return out, err
 			}
 			out.Reply = r
-			return out, rapport.Errorf(rapport.EINVALID, ErrBlocked)
+			return out, &rapport.Error{Code: rapport.EINVALID, Message: BlockedMessage}
 		}
 	}
 	var conn rapport.Connector
