@@ -42,13 +42,13 @@ func setup(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { s.Close() })
 	f := &fixture{store: s, orgs: map[string]*rapport.Organisation{}}
+	h, _ := auth.HashPassword("a long enough password") // argon2id is slow on purpose: hash once
 	for _, slug := range []string{"general", "other"} {
 		org := &rapport.Organisation{Slug: slug, Name: slug}
 		if err := s.CreateOrg(ctx, org); err != nil {
 			t.Fatal(err)
 		}
 		f.orgs[slug] = org
-		h, _ := auth.HashPassword("a long enough password")
 		for _, u := range []struct {
 			email string
 			role  rapport.Role
