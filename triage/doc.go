@@ -7,13 +7,14 @@
 //
 // It is a pure engine: no I/O, no database, no clock, no logging, no
 // package-level state. Crisis detection is tuned for recall: a missed crisis
-// is far worse than an extra escalation, so the labelled set in testdata/
-// requires every crisis phrasing to be caught and only bounds the false
-// positives.
+// is far worse than an extra escalation.
 //
-// It is keyword and pattern matching, and it does not generalise well: on
-// crisis phrasings written after the patterns (testdata/heldout_crisis.txt,
-// four rounds so far) it caught 15 to 35 % per round. A crisis flag
-// therefore only speeds an item up; the absence of one must never be read
-// as "not urgent", and staff must see every item.
+// Crisis detection is a compositional scorer (score.go): the text is
+// tokenised and normalised (tokens.go), figurative phrases are dropped,
+// concept classes are tagged (concepts.go) and their co-occurrence within a
+// window is scored with hand-set, interpretable weights; the older phrasing
+// families (crisis.go, signals.go) are one feature among them. On crisis
+// posts written after each tuning pass it caught about half as written
+// (docs/social.md), so a crisis flag only speeds an item up; the absence of
+// one must never be read as "not urgent", and staff must see every item.
 package triage
