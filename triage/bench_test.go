@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"slices"
 	"testing"
 	"time"
 )
@@ -10,7 +9,7 @@ import (
 // ordinary posts.
 func benchCorpus(b *testing.B) []Input {
 	var corpus []Input
-	for _, f := range append(slices.Clone(trainingCrisisSets), "heldout_crisis.txt", "hard_negatives.txt", "posts.txt",
+	for _, f := range append(trainingCrisisSets(), "heldout_crisis.txt", "hard_negatives.txt", "posts.txt",
 		"heldout_negatives.txt", "dev_negatives.txt", "round6_negatives.txt", "round7_negatives.txt", "round8_negatives.txt") {
 		for _, c := range readLabelled(b, f) {
 			corpus = append(corpus, Input{Text: c.text})

@@ -51,16 +51,18 @@ func newTriager(t testing.TB) *Triager {
 	return tr
 }
 
-// trainingCrisisSets are the crisis files the scorer was tuned on (see
+// trainingCrisisSets returns the crisis files the scorer was tuned on (see
 // docs/social.md): crisis.txt, batch A (dev) and batches C, D and E (rounds
 // 6 to 8, each measured once as written before it was tuned on).
-var trainingCrisisSets = []string{"crisis.txt", "dev_crisis.txt", "round6_crisis.txt", "round7_crisis.txt", "round8_crisis.txt"}
+func trainingCrisisSets() []string {
+	return []string{"crisis.txt", "dev_crisis.txt", "round6_crisis.txt", "round7_crisis.txt", "round8_crisis.txt"}
+}
 
 // Every crisis phrasing of the training sets must be escalated: flagged as a
 // crisis, with critical urgency and a reason.
 func TestEveryCrisisPhraseEscalated(t *testing.T) {
 	tr := newTriager(t)
-	for _, file := range trainingCrisisSets {
+	for _, file := range trainingCrisisSets() {
 		set := readLabelled(t, file)
 		if len(set) < 40 {
 			t.Fatalf("%s has %d phrasings, want at least 40", file, len(set))
