@@ -41,6 +41,7 @@ type campaignFlags struct {
 	emailRate, smsRate                  float64
 	owner                               string
 	dataDir                             string
+	reconcileURL                        string
 }
 
 func (f *campaignFlags) register(fs *flag.FlagSet, e *env) {
@@ -65,6 +66,7 @@ func (f *campaignFlags) register(fs *flag.FlagSet, e *env) {
 	fs.DurationVar(&f.lease, "worker-lease", 2*time.Minute, "how long a claim holds before another worker may recover it")
 	fs.Float64Var(&f.emailRate, "email-rate", 0, "most emails per second per process (0: unlimited)")
 	fs.Float64Var(&f.smsRate, "sms-rate", 10, "most SMS per second per process (0: unlimited)")
+	fs.StringVar(&f.reconcileURL, "reconcile-url", e.getenv("RAPPORT_RECONCILE_URL"), "message lookup URL with {message_id}, asked after a crash whether an in-flight email was accepted; empty: resend with the same Message-ID (env RAPPORT_RECONCILE_URL)")
 	fs.StringVar(&f.owner, "worker-id", "", "name of this process in leases; host name and process id when empty")
 }
 
@@ -158,6 +160,9 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 				EmailRate: f.emailRate, SMSRate: f.smsRate, Logger: log}
 			if es != nil {
 				wc.Email = es
+			}
+			if f.reconcileURL != "" {
+				wc.Reconcile = campaign.LookupReconciler(f.reconcileURL, f.domain, nil)
 			}
 			if sms != nil {
 				wc.SMS = sms
