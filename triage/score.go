@@ -482,7 +482,7 @@ func (s *scorer) detect(text string) detection {
 			out.match = f.match
 		}
 	}
-		out.reason = fmt.Sprintf("%s score %.1f: %s", b.category, b.total, strings.Join(names, ", "))
+	out.reason = fmt.Sprintf("%s score %.1f: %s", b.category, b.total, strings.Join(names, ", "))
 	for _, f := range a.context {
 		out.reason += fmt.Sprintf("; %s %.1f", f.name, f.weight)
 	}
