@@ -81,9 +81,10 @@ type Service struct {
 	now     func() time.Time
 	batch   int
 
-	mu   sync.Mutex
-	orgs map[string]*org
-	cfgs map[string]OrgConfig
+	mu     sync.Mutex
+	orgs   map[string]*org
+	cfgs   map[string]OrgConfig
+	queues map[string]*orgQueue // group commit, by organisation
 }
 
 // org is an organisation's compiled settings.
@@ -101,7 +102,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, rapport.Errorf(rapport.EINVALID, "inbox: a store and a triager are required")
 	}
 	s := &Service{store: cfg.Store, triager: cfg.Triager, conns: cfg.Connectors, broker: cfg.Broker, log: cfg.Logger,
-		now: cfg.Now, batch: cfg.BatchSize, orgs: map[string]*org{}, cfgs: cfg.Orgs}
+		now: cfg.Now, batch: cfg.BatchSize, orgs: map[string]*org{}, cfgs: cfg.Orgs, queues: map[string]*orgQueue{}}
 	if s.broker == nil {
 		s.broker = NewBroker()
 	}
@@ -195,8 +196,19 @@ func (s *Service) Ingest(ctx context.Context, orgID string, items []rapport.Soci
 	if orgID == "" {
 		return nil, rapport.Errorf(rapport.EINVALID, "ingest: organisation required")
 	}
+	for i, it := range items {
+		// Checked here, not only by the store: a bad item must not fail
+		// the other callers' items that share its transaction.
+		switch {
+		case it.Network == "":
+			return nil, rapport.Errorf(rapport.EINVALID, "items[%d].network: required", i)
+		case it.NetworkID == "":
+			return nil, rapport.Errorf(rapport.EINVALID, "items[%d].network_id: required", i)
+		case it.Kind == "":
+			return nil, rapport.Errorf(rapport.EINVALID, "items[%d].kind: required", i)
+		}
+	}
 	received := s.now().UTC()
-	actor := systemActor(orgID)
 	out := make([]rapport.IngestResult, 0, len(items))
 	for start := 0; start < len(items); start += s.batch {
 		chunk := items[start:min(start+s.batch, len(items))]
@@ -205,7 +217,7 @@ func (s *Service) Ingest(ctx context.Context, orgID string, items []rapport.Soci
 			t, queue := s.Triage(orgID, it)
 			stored[i] = &rapport.InboxItem{SocialItem: it, Triage: t, Queue: queue, ReceivedAt: received}
 		}
-		res, err := s.store.StoreItems(ctx, actor, stored)
+		res, err := s.storeGrouped(ctx, orgID, stored)
 		if err != nil {
 			return out, err
 		}

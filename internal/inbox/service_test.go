@@ -411,3 +411,55 @@ func TestBrokerClose(t *testing.T) {
 	}
 	b.Publish("org", rapport.InboxEvent{}) // no panic on closed subscriptions
 }
+
+// Concurrent single-item deliveries share transactions (group commit) and
+// every caller still gets its own results: duplicates across callers are
+// one item, and a bad item fails only its own call.
+func TestIngestGroupCommit(t *testing.T) {
+	e := newEnv(t, OrgConfig{})
+	ctx := context.Background()
+	const callers = 60
+	var wg sync.WaitGroup
+	results := make([]rapport.IngestResult, callers)
+	errs := make([]error, callers)
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			it := item(fmt.Sprint("g", i%30), "hello")
+			if i == 7 {
+				it.NetworkID = ""
+			}
+			res, err := e.svc.Ingest(ctx, e.org.ID, []rapport.SocialItem{it})
+			errs[i] = err
+			if err == nil {
+				results[i] = res[0]
+			}
+		}()
+	}
+	wg.Wait()
+	byID := map[string]string{}
+	news := 0
+	for i := range callers {
+		if i == 7 {
+			if rapport.ErrorCode(errs[i]) != rapport.EINVALID {
+				t.Errorf("bad item: %v, want EINVALID", errs[i])
+			}
+			continue
+		}
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		key := fmt.Sprint("g", i%30)
+		if prev, ok := byID[key]; ok && prev != results[i].ItemID {
+			t.Errorf("%s stored as %s and %s", key, prev, results[i].ItemID)
+		}
+		byID[key] = results[i].ItemID
+		if results[i].New {
+			news++
+		}
+	}
+	if news != 30 {
+		t.Errorf("%d callers of 30 distinct items: %d new, want 30", callers-1, news)
+	}
+}
