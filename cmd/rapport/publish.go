@@ -44,7 +44,7 @@ type publishRuntime struct {
 // (inboxConfig, the --inbox-config file), which publishing reads for the
 // same accounts.
 func (f *publishFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log *slog.Logger, inboxConfig string) (*publishRuntime, error) {
-	conns, err := publishConnectors(ctx, e, s, log, inboxConfig)
+	conns, identity, err := publishAccounts(ctx, e, s, log, inboxConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (f *publishFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log
 	if err != nil {
 		return nil, err
 	}
-	rt := &publishRuntime{svc: publish.NewService(s, guard), pages: pages}
+	rt := &publishRuntime{svc: publish.NewService(s, guard, identity), pages: pages}
 	pub := publish.NewPublisher(publish.Config{Jobs: s, Connectors: conns, Lease: f.lease, Poll: f.poll, Logger: log.With("worker", "publish")})
 	bg, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -63,31 +63,35 @@ func (f *publishFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log
 	return rt, nil
 }
 
-// publishConnectors reads the Mastodon and Bluesky accounts of the inbox
-// configuration file.
-func publishConnectors(ctx context.Context, e *env, s *sqlstore.Store, log *slog.Logger, path string) (publish.Connectors, error) {
+// publishAccounts reads the Mastodon and Bluesky accounts and each
+// organisation's identity (its own names and contacts, which posts may
+// name) from the inbox configuration file.
+func publishAccounts(ctx context.Context, e *env, s *sqlstore.Store, log *slog.Logger, path string) (publish.Connectors, publish.Identity, error) {
 	type key struct{ org, account string }
 	byKey := map[key]rapport.Connector{}
+	identities := map[string]*phi.Org{}
 	if path != "" {
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("publishing accounts: %w", err)
+			return nil, nil, fmt.Errorf("publishing accounts: %w", err)
 		}
 		var file inboxFile
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&file); err != nil {
-			return nil, fmt.Errorf("publishing accounts %s: %w", path, err)
+			return nil, nil, fmt.Errorf("publishing accounts %s: %w", path, err)
 		}
 		for slug, oc := range file.Orgs {
 			o, err := s.OrgBySlug(ctx, slug)
 			if err != nil {
-				return nil, fmt.Errorf("publishing accounts orgs.%s: %w", slug, err)
+				return nil, nil, fmt.Errorf("publishing accounts orgs.%s: %w", slug, err)
 			}
+			id := oc.Identity
+			identities[o.ID] = &id
 			for i, m := range oc.Mastodon {
 				c, err := mastodon.New(mastodon.Config{Server: m.Server, Token: e.getenv(m.TokenEnv)})
 				if err != nil {
-					return nil, fmt.Errorf("publishing accounts orgs.%s.mastodon[%d]: %w", slug, i, err)
+					return nil, nil, fmt.Errorf("publishing accounts orgs.%s.mastodon[%d]: %w", slug, i, err)
 				}
 				byKey[key{o.ID, m.AccountID}] = c
 			}
@@ -95,16 +99,17 @@ func publishConnectors(ctx context.Context, e *env, s *sqlstore.Store, log *slog
 				c, err := bluesky.New(bluesky.Config{Service: b.Service, Identifier: b.Identifier, AppPassword: e.getenv(b.AppPasswordEnv),
 					AccountID: b.AccountID, Logger: log})
 				if err != nil {
-					return nil, fmt.Errorf("publishing accounts orgs.%s.bluesky[%d]: %w", slug, i, err)
+					return nil, nil, fmt.Errorf("publishing accounts orgs.%s.bluesky[%d]: %w", slug, i, err)
 				}
 				byKey[key{o.ID, b.AccountID}] = c
 			}
 		}
 	}
-	return func(_ context.Context, orgID, accountID string) (rapport.Connector, error) {
+	conns := func(_ context.Context, orgID, accountID string) (rapport.Connector, error) {
 		if c, ok := byKey[key{orgID, accountID}]; ok {
 			return c, nil
 		}
 		return nil, rapport.Errorf(rapport.ENOTFOUND, "account %q is not connected", accountID)
-	}, nil
+	}
+	return conns, func(orgID string) *phi.Org { return identities[orgID] }, nil
 }

@@ -13,7 +13,7 @@ import (
 
 func TestPublishAPI(t *testing.T) {
 	f := setup(t)
-	svc := publish.NewService(f.store, phi.NewGuard(phi.NewDetector(phi.Config{}), phi.Org{}))
+	svc := publish.NewService(f.store, phi.NewGuard(phi.NewDetector(phi.Config{}), phi.Org{}), nil)
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: f.store, Publish: svc}))
 	t.Cleanup(srv.Close)
 	f.srv = srv

@@ -64,7 +64,7 @@ func BenchmarkCheckText(b *testing.B) {
 	text := strings.Repeat("Flu shots are free this Saturday at the main campus, 9am to 1pm. ", 5)[:280]
 	b.ReportAllocs()
 	for b.Loop() {
-		publish.CheckText(g, rules, text)
+		publish.CheckText(g, nil, rules, text)
 	}
 }
 

@@ -34,13 +34,15 @@ func (c Check) Summary() string {
 }
 
 // CheckText checks a post text with guard (nil skips the PHI check) and
-// rules. The guard blocks on a Block verdict; its warnings are reported
-// without blocking. Every banned phrase found and every required phrase
-// missing blocks.
-func CheckText(guard *phi.Guard, rules rapport.PhraseRules, text string) Check {
+// rules. org, when set, is the organisation's own names and contacts,
+// which a post may always name (its phone number is not a patient's). The
+// guard blocks on a Block verdict; its warnings are reported without
+// blocking. Every banned phrase found and every required phrase missing
+// blocks.
+func CheckText(guard *phi.Guard, org *phi.Org, rules rapport.PhraseRules, text string) Check {
 	c := Check{Reasons: []phi.Reason{}}
 	if guard != nil {
-		v := guard.CheckReply(phi.ReplyInput{Reply: text})
+		v := guard.CheckReply(phi.ReplyInput{Reply: text, Org: org})
 		c.Reasons = append(c.Reasons, v.Reasons...)
 		if v.Action == phi.Block {
 			c.Blocked, c.Suggestion = true, v.Suggestion

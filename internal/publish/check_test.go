@@ -28,7 +28,7 @@ func TestCheckTextPhrases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := CheckText(nil, rules, tt.text)
+			c := CheckText(nil, nil, rules, tt.text)
 			var got []string
 			for _, r := range c.Reasons {
 				got = append(got, fmt.Sprintf("%s@%d-%d", r.Code, r.Start, r.End))
@@ -52,7 +52,7 @@ func FuzzCheckText(f *testing.F) {
 		if !utf8.ValidString(text) || !utf8.ValidString(phrase) {
 			return
 		}
-		c := CheckText(nil, rapport.PhraseRules{Banned: []string{phrase}}, text)
+		c := CheckText(nil, nil, rapport.PhraseRules{Banned: []string{phrase}}, text)
 		rs := []rune(text)
 		for _, r := range c.Reasons {
 			if r.Start < 0 || r.End > len(rs) || r.Start >= r.End {
@@ -63,7 +63,7 @@ func FuzzCheckText(f *testing.F) {
 			return
 		}
 		joined := text + " " + phrase + " "
-		c = CheckText(nil, rapport.PhraseRules{Banned: []string{phrase}}, joined)
+		c = CheckText(nil, nil, rapport.PhraseRules{Banned: []string{phrase}}, joined)
 		if !c.Blocked {
 			t.Fatalf("banned phrase %q not found in %q", phrase, joined)
 		}

@@ -130,7 +130,7 @@ func (w *world) approved(t *testing.T, text string) *rapport.ScheduledPost {
 	if err := w.store.CreatePost(ctx, w.author, p); err != nil {
 		t.Fatal(err)
 	}
-	svc := publish.NewService(w.store, nil)
+	svc := publish.NewService(w.store, nil, nil)
 	if _, err := svc.Submit(ctx, w.author, p.ID, p.Version); err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +368,13 @@ func TestServiceBlocksBeforeApproval(t *testing.T) {
 	defer masto.Close()
 	w := newWorld(t, sqliteAt(t, filepath.Join(t.TempDir(), "r.db"), nil), masto)
 	ctx := context.Background()
-	svc := publish.NewService(w.store, phi.NewGuard(phi.NewDetector(phi.Config{}), phi.Org{}))
+	identity := func(orgID string) *phi.Org {
+		if orgID == w.author.OrgID {
+			return &phi.Org{Names: []string{"General Hospital"}, Phones: []string{"555-0100"}}
+		}
+		return nil
+	}
+	svc := publish.NewService(w.store, phi.NewGuard(phi.NewDetector(phi.Config{}), phi.Org{}), identity)
 	if err := w.store.SetPhraseRules(ctx, w.reviewer, rapport.PhraseRules{Banned: []string{"miracle cure"}, Required: []string{"#GeneralHealth"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +402,8 @@ func TestServiceBlocksBeforeApproval(t *testing.T) {
 	if rapport.ErrorCode(err) != rapport.EINVALID || !c.Blocked || c.Suggestion == "" {
 		t.Errorf("Submit(PHI) = %+v, %v; want blocked with a suggestion", c, err)
 	}
-	p.Text = "Flu shots are free this Saturday at the main campus. #GeneralHealth"
+	// The organisation's own phone number is not a patient identifier.
+	p.Text = "Flu shots are free this Saturday at the main campus. Questions? Call General Hospital at 555-0100. #GeneralHealth"
 	if err := w.store.UpdatePost(ctx, w.author, p); err != nil {
 		t.Fatal(err)
 	}

@@ -15,16 +15,23 @@ type Store interface {
 	ReviewPost(ctx context.Context, actor rapport.Actor, id string, version int, approve bool, note string) error
 }
 
+// Identity returns an organisation's own public names and contacts, or nil.
+type Identity func(orgID string) *phi.Org
+
 // Service is the approval workflow with its checks.
 type Service struct {
-	store Store
-	guard *phi.Guard
+	store    Store
+	guard    *phi.Guard
+	identity Identity
 }
 
 // NewService returns a workflow over store that checks posts with guard
-// (nil: phrase rules only).
-func NewService(store Store, guard *phi.Guard) *Service {
-	return &Service{store: store, guard: guard}
+// (nil: phrase rules only) and each organisation's identity (nil: none).
+func NewService(store Store, guard *phi.Guard, identity Identity) *Service {
+	if identity == nil {
+		identity = func(string) *phi.Org { return nil }
+	}
+	return &Service{store: store, guard: guard, identity: identity}
 }
 
 // Check checks text against the guard and the actor's organisation's
@@ -34,7 +41,7 @@ func (s *Service) Check(ctx context.Context, actor rapport.Actor, text string) (
 	if err != nil {
 		return Check{}, err
 	}
-	return CheckText(s.guard, rules, text), nil
+	return CheckText(s.guard, s.identity(actor.OrgID), rules, text), nil
 }
 
 // blocked is the error of a post the checks block. Its message lists the
