@@ -43,6 +43,9 @@ func (sc *scanner) cue(i int) bool {
 	if lx&fTitle != 0 && (sc.toks[p].shape&shCap != 0 || sc.isPunct(p+1, '.')) && !sc.postnominal(p) {
 		return true
 	}
+	if sc.lower(p) == "name" && (sc.isPunct(i-1, '?') || sc.isPunct(i-1, ':')) {
+		return true // "What's your last name? Matthíasson"
+	}
 	if lx&fNameCue != 0 && p == i-1 {
 		// "CC:" heads a chief complaint as often as a copy list: there a
 		// dictionary word ("CC: Chest pain") is no name.
@@ -424,7 +427,8 @@ func (sc *scanner) subjectOf(i int) bool {
 	case "is", "was", "has", "had", "and", "said", "says", "will", "would", "can", "could", "spent",
 		"went", "shouted", "told", "asked", "called", "lives", "lived", "works", "worked", "got",
 		"gets", "wants", "needs", "loves", "likes", "did", "does", "just", "also", "from", "who",
-		"here", "es", "fue", "tiene", "ha", "y":
+		"here", "es", "fue", "tiene", "ha", "y", "began", "started", "flew", "moved", "wrote", "came",
+		"left", "died", "arrived", "returned", "became", "joined", "gave", "took", "met", "lost":
 		return true
 	}
 	return false

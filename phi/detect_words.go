@@ -202,6 +202,10 @@ func (sc *scanner) streets() {
 			continue
 		}
 		switch {
+		case t.kind == kWord && t.shape&shASCII != 0 && sc.poBox(i) > i:
+			b := sc.addressTail(sc.poBox(i))
+			sc.mark(i, b, Location, 0.8)
+			i = b
 		case t.kind == kNum && sc.numLen(i) <= 6:
 			if b := sc.usStreet(i); b > i {
 				b = sc.addressTail(b)
@@ -218,7 +222,14 @@ func (sc *scanner) streets() {
 		case t.kind == kWord && t.lx&fStreetPre != 0 && (t.shape&shCap != 0):
 			if b := sc.esStreet(i); b > i {
 				b = sc.addressTail(b)
-				sc.mark(i, b, Location, 0.85)
+				a := i
+				if i > 0 && sc.toks[i-1].kind == kNum && !sc.toks[i-1].used && !sc.toks[i].nl && sc.numLen(i-1) <= 5 && sc.toks[i].sp {
+					a = i - 1 // "3482 Via Franscini 71"
+					if a > 0 && sc.toks[a-1].kind == kNum && !sc.toks[a-1].used && !sc.toks[a].nl && sc.numLen(a-1) <= 5 && sc.toks[a].sp {
+						a-- // "8116 56 rue La Boétie"
+					}
+				}
+				sc.mark(a, b, Location, 0.85)
 				i = b
 			}
 		case t.kind == kWord && t.shape&shCap != 0 && t.lx&fStreetSuf != 0 && t.e-t.s >= 4:
@@ -283,6 +294,10 @@ func (sc *scanner) usStreet(i int) int {
 		}
 		lw := sc.lower(k)
 		if n.shape&shCap == 0 && !direction(lw) && n.lx&fDict != 0 {
+			if words > 0 && unknown && n.e-n.s <= 5 && n.lx&fStop == 0 && sc.toks[k-1].kind == kWord && sc.toks[k-1].shape&shCap != 0 && sc.toks[k-1].lx&fDict == 0 && k+1 < len(sc.toks) && sc.toks[k+1].kind == kNum && !sc.toks[k+1].nl && sc.numLen(k+1) <= 4 {
+				words++ // "Luite tee 87", "Trenerys gate 232"
+				continue
+			}
 			break
 		}
 		if n.lx&fStreetSuf != 0 && words > 0 {
@@ -386,7 +401,7 @@ func (sc *scanner) addressTail(b int) int {
 		}
 		switch n.kind {
 		case kPunct:
-			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' || c == '>' || c == '|' {
+			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' || c == '>' || c == '|' || c == '?' && n.nl {
 				continue
 			}
 			return end
@@ -397,6 +412,9 @@ func (sc *scanner) addressTail(b int) int {
 			}
 			return end
 		case kWord:
+			if n.nl && sc.lower(k) == "nan" {
+				continue // an empty field of an exported address
+			}
 			if n.shape&shCap == 0 && n.lx&fUnit == 0 || n.lx&(fStop|fMonth|fWeekday) != 0 && n.lx&fRegion == 0 {
 				return end
 			}
@@ -444,7 +462,7 @@ func (sc *scanner) careSites() {
 				a = k // "Coastal Neurology Associates"
 				continue
 			}
-			if n.kind == kPunct && (sc.text[n.s] == '\'' || sc.text[n.s] == '.' || sc.word(k) == "’" || sc.text[n.s] == '-' && sc.tight(k) && sc.tight(k+1)) && k > 0 && sc.toks[k-1].kind == kWord {
+			if n.kind == kPunct && (sc.text[n.s] == '\'' || sc.text[n.s] == '.' && k > 0 && sc.toks[k-1].e-sc.toks[k-1].s <= 3 || sc.word(k) == "’" || sc.text[n.s] == '-' && sc.tight(k) && sc.tight(k+1)) && k > 0 && sc.toks[k-1].kind == kWord {
 				continue
 			}
 			if n.kind == kWord && n.shape&shLower != 0 && sc.lower(k) == "s" {
@@ -478,4 +496,50 @@ func (sc *scanner) heading(a, b int) bool {
 		}
 	}
 	return true
+}
+
+// poBox matches a post-office or military box: "P.O. Box 242", "PO Box
+// 12", "Postbox 53", "PSC 5420, Box 2708", "Unit 4526 Box 0671". It returns
+// the last token or i.
+func (sc *scanner) poBox(i int) int {
+	k := i
+	switch sc.lower(i) {
+	case "p":
+		// "P.O." or "P. O."
+		if !sc.isPunct(i+1, '.') || !sc.wordIs(i+2, "o") {
+			return i
+		}
+		k = i + 2
+		if sc.isPunct(k+1, '.') {
+			k++
+		}
+	case "po", "postbox", "psc", "unit", "cmr":
+	default:
+		return i
+	}
+	if sc.lower(i) == "postbox" {
+		if sc.numLen(k+1) > 0 {
+			return k + 1
+		}
+		return i
+	}
+	if sc.lower(i) == "psc" || sc.lower(i) == "unit" || sc.lower(i) == "cmr" {
+		// Military mail: a number, then ", Box N".
+		if sc.numLen(k+1) == 0 {
+			return i
+		}
+		k++
+		if sc.isPunct(k+1, ',') {
+			k++
+		}
+	}
+	if k+2 < len(sc.toks) && sc.wordIs(k+1, "box") && sc.toks[k+2].kind == kNum {
+		return k + 2
+	}
+	return i
+}
+
+// wordIs reports whether token k exists, is a word and reads w in lower case.
+func (sc *scanner) wordIs(k int, w string) bool {
+	return k >= 0 && k < len(sc.toks) && sc.toks[k].kind == kWord && sc.lower(k) == w
 }
