@@ -401,7 +401,7 @@ func (sc *scanner) addressTail(b int) int {
 		}
 		switch n.kind {
 		case kPunct:
-			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' || c == '>' || c == '|' || c == '?' && n.nl {
+			if c := sc.text[n.s]; c == ',' || c == '-' || c == '.' || c == '#' || c == '(' || c == ')' || c == '>' || c == '|' || c == '?' && (n.nl || sc.isPunct(k-1, '?') && sc.tight(k)) {
 				continue
 			}
 			return end
