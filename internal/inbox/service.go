@@ -40,6 +40,10 @@ type OrgConfig struct {
 	Targets        Targets         `json:"sla,omitempty"`
 	// Agents take conversations in round-robin assignment.
 	Agents []rapport.Agent `json:"agents,omitempty"`
+	// OnCall are the staff a crisis is assigned to at once (round-robin,
+	// capacity ignored); empty leaves crises in the crisis queue for
+	// whoever watches it.
+	OnCall []string `json:"on_call,omitempty"`
 	// Webhook receivers; nil disables one. Secrets come from the
 	// environment (see cmd/rapport), never from this struct's JSON.
 	Meta    *MetaHook    `json:"-"`
@@ -225,6 +229,9 @@ func (s *Service) Ingest(ctx context.Context, orgID string, items []rapport.Soci
 			if r.New {
 				s.broker.Publish(orgID, newItemEvent(stored[i], s.now().UTC()))
 				if stored[i].Triage.Crisis {
+					if r.NewConversation {
+						s.escalate(ctx, orgID, r.ConversationID)
+					}
 					s.log.Warn("crisis item escalated", "org", orgID, "item", r.ItemID, "conversation", r.ConversationID,
 						"category", stored[i].Triage.CrisisCategory, "queue", stored[i].Queue)
 				}
@@ -233,6 +240,28 @@ func (s *Service) Ingest(ctx context.Context, orgID string, items []rapport.Soci
 		out = append(out, res...)
 	}
 	return out, nil
+}
+
+// escalate assigns a new crisis conversation to the on-call staff at once
+// (a crisis in an existing thread stays with whoever holds it, who gets
+// the crisis event). A failure is logged, never fatal: the
+// crisis is stored and announced whatever happens here.
+func (s *Service) escalate(ctx context.Context, orgID, convID string) {
+	oncall := s.org(orgID).cfg.OnCall
+	if len(oncall) == 0 {
+		return
+	}
+	agents := make([]rapport.Agent, len(oncall))
+	for i, id := range oncall {
+		agents[i] = rapport.Agent{UserID: id}
+	}
+	actor := systemActor(orgID)
+	a, err := s.store.AssignRoundRobin(ctx, actor, convID, agents)
+	if err != nil {
+		s.log.Error("crisis escalation", "org", orgID, "conversation", convID, "err", err)
+		return
+	}
+	s.Changed(actor, a)
 }
 
 func newItemEvent(it *rapport.InboxItem, at time.Time) rapport.InboxEvent {

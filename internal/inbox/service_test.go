@@ -463,3 +463,34 @@ func TestIngestGroupCommit(t *testing.T) {
 		t.Errorf("%d callers of 30 distinct items: %d new, want 30", callers-1, news)
 	}
 }
+
+// A new crisis is assigned at once to the on-call staff, in turn.
+func TestCrisisAssignedToOnCall(t *testing.T) {
+	e := newEnv(t, OrgConfig{})
+	ctx := context.Background()
+	u2 := &rapport.User{OrgID: e.org.ID, Email: "oncall@riverside.org", Role: rapport.RoleAgent, PasswordHash: "x"}
+	if err := e.store.CreateUser(ctx, u2); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := triage.New()
+	svc, err := New(Config{Store: e.store, Triager: tr, Orgs: map[string]OrgConfig{e.org.ID: {OnCall: []string{e.agent.UserID, u2.ID}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Ingest(ctx, e.org.ID, []rapport.SocialItem{item("c1", "I want to kill myself"), item("c2", "I'm going to kill myself tonight"),
+		item("n1", "What are your visiting hours?")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res {
+		d, err := e.store.Conversation(ctx, e.agent, r.ConversationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, d.Assignee)
+	}
+	if got[0] == "" || got[1] == "" || got[0] == got[1] || got[2] != "" {
+		t.Errorf("assignees %q, want the two crises with the two on-call staff and the question unassigned", got)
+	}
+}
