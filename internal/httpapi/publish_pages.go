@@ -11,6 +11,10 @@ import (
 
 type csrfKey struct{}
 
+// StatusOf is the HTTP status of err, for pages that answer errors
+// themselves; the mapping stays in this package.
+func StatusOf(err error) int { return statusOf(rapport.ErrorCode(err)) }
+
 // CSRFFrom returns the CSRF token of the session a page request came with,
 // for the page to put in its forms and fetch headers.
 func CSRFFrom(ctx context.Context) string {

@@ -525,8 +525,8 @@ func (s *Store) CompletePublishJob(ctx context.Context, jobID, claim string, ref
 
 // FailPublishJob records a failed attempt; a zero retryAt gives up.
 func (s *Store) FailPublishJob(ctx context.Context, jobID, claim, reason string, retryAt time.Time) error {
-	if len(reason) > 500 {
-		reason = reason[:500]
+	if r := []rune(reason); len(r) > 500 {
+		reason = string(r[:500])
 	}
 	if retryAt.IsZero() {
 		return s.finishJob(ctx, jobID, claim, `state = ?, last_error = ?, lease_until = 0`,

@@ -133,15 +133,8 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, name string, 
 
 // fail renders an error page with the error's user-safe message.
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	switch rapport.ErrorCode(err) {
-	case rapport.ENOTFOUND:
-		status = http.StatusNotFound
-	case rapport.EFORBIDDEN:
-		status = http.StatusForbidden
-	case rapport.EINVALID:
-		status = http.StatusBadRequest
-	default:
+	status := httpapi.StatusOf(err)
+	if status == http.StatusInternalServerError {
 		d.log.Error("page", "path", r.URL.Path, "err", err)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
