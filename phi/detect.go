@@ -22,6 +22,10 @@ type scanner struct {
 	cands []cand
 	ev    []int8 // name evidence per token
 	lex   *lex
+	words uint32 // union of the lexicon flags of the words, set by run
+	caps  int    // words written in capitals, set by run
+	saint bool   // some word is "St" or "Ste", set by run
+	multi bool   // the text has more than one line, set by run
 }
 
 func (sc *scanner) word(i int) string { return sc.text[sc.toks[i].s:sc.toks[i].e] }
@@ -176,9 +180,18 @@ func (sc *scanner) run() {
 	nums, colon, dense := false, false, false
 	for k := range sc.toks {
 		t := &sc.toks[k]
+		if t.nl {
+			sc.multi = true
+		}
 		switch t.kind {
 		case kWord:
 			words |= t.lx
+			if t.shape&shAll != 0 {
+				sc.caps++
+			}
+			if t.lx&fStreetSuf != 0 && t.e-t.s <= 3 && t.shape&shCap != 0 && t.shape&shAll == 0 {
+				sc.saint = true
+			}
 		case kNum:
 			nums = true
 		case kPunct:
@@ -208,6 +221,7 @@ func (sc *scanner) run() {
 	if words&fCareSite != 0 {
 		sc.careSites()
 	}
+	sc.words = words
 	sc.names()
 }
 

@@ -196,8 +196,12 @@ func (sc *scanner) names() {
 	}
 	sc.ev = ev
 	sc.initials()
-	sc.shoutedNames()
-	sc.saints()
+	if sc.caps >= 2 && sc.words&fNameList != 0 {
+		sc.shoutedNames()
+	}
+	if sc.saint {
+		sc.saints()
+	}
 	for i := range sc.toks {
 		t := &sc.toks[i]
 		// A lower-case common word is never a name: skip the call.
@@ -462,6 +466,10 @@ func (sc *scanner) postnominal(p int) bool {
 // initials finds the initials that sign clinical notes: a line of its own
 // such as "JT/mk" or "/lmw", "-LK" closing a line, "Transcribed by: lmw".
 func (sc *scanner) initials() {
+	if !sc.multi {
+		sc.initialsLine(0, len(sc.toks))
+		return
+	}
 	line := 0
 	for line < len(sc.toks) {
 		end := line + 1

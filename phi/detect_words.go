@@ -202,7 +202,7 @@ func (sc *scanner) streets() {
 			continue
 		}
 		switch {
-		case t.kind == kWord && t.shape&shASCII != 0 && sc.poBox(i) > i:
+		case t.kind == kWord && t.e-t.s <= 7 && (sc.low != "" && (sc.low[t.s] == 'p' || sc.low[t.s] == 'u' || sc.low[t.s] == 'c') || sc.low == "") && sc.poBox(i) > i:
 			b := sc.addressTail(sc.poBox(i))
 			sc.mark(i, b, Location, 0.8)
 			i = b
