@@ -310,7 +310,8 @@ func (s *Server) handleCannedDelete(w http.ResponseWriter, r *http.Request) {
 
 // handleInboxEvents streams the caller's organisation's inbox events as
 // Server-Sent Events: "event: <type>" and "data: <JSON InboxEvent>", with
-// a comment line every SSEHeartbeat while idle.
+// a comment line every SSEHeartbeat while idle, when the credentials are
+// also checked again.
 func (s *Server) handleInboxEvents(w http.ResponseWriter, r *http.Request) {
 	actor, _ := ActorFrom(r.Context())
 	if !s.inboxService(w, r) {
@@ -339,6 +340,11 @@ func (s *Server) handleInboxEvents(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-beat.C:
+			// A stream outlives the request that opened it: end it once
+			// the session is logged out or expired, or the token revoked.
+			if _, err := s.authenticate(r); err != nil {
+				return
+			}
 			fmt.Fprint(w, ": heartbeat\n\n")
 		case ev, ok := <-events:
 			if !ok {
