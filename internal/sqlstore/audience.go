@@ -39,7 +39,11 @@ func qmarks(n int) string { return "?" + strings.Repeat(", ?", n-1) }
 // granted consent for the channel and purpose (consents_audience) — and
 // probe the others by primary key. Left to itself, SQLite's planner scans
 // every patient of the organisation first, which is 3–4 times slower.
-func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time) audienceQuery {
+//
+// suppressed says whether the organisation has any suppressed address on
+// the channel; when it has none the per-recipient suppression probe (a
+// third of a consent-only count's time) is left out.
+func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time, suppressed bool) audienceQuery {
 	var q audienceQuery
 	var where []string
 	consent := func() {
@@ -86,9 +90,11 @@ func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time) audie
 		addr = "p.phone"
 	}
 	if af.Channel == rapport.ChannelEmail || af.Channel == rapport.ChannelSMS || af.Channel == rapport.ChannelVoice {
-		where = append(where, addr+" <> ''",
-			"NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.org_id = c.org_id AND x.channel = ? AND x.address = "+addr+")")
-		q.args = append(q.args, string(af.Channel))
+		where = append(where, addr+" <> ''")
+		if suppressed {
+			where = append(where, "NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.org_id = c.org_id AND x.channel = ? AND x.address = "+addr+")")
+			q.args = append(q.args, string(af.Channel))
+		}
 	}
 	// Age bands compare ISO dates as text: born on or before the day
 	// MinAge years ago, and after the day MaxAge+1 years ago.
@@ -143,7 +149,11 @@ func (s *Store) CountAudience(ctx context.Context, actor rapport.Actor, af rappo
 	if err := af.Validate(); err != nil {
 		return rapport.AudienceCount{}, err
 	}
-	q := buildAudience(actor.OrgID, af, s.clock())
+	suppressed, err := s.anySuppressed(ctx, s.r, actor.OrgID, af.Channel)
+	if err != nil {
+		return rapport.AudienceCount{}, err
+	}
+	q := buildAudience(actor.OrgID, af, s.clock(), suppressed)
 	query := `SELECT ` + q.seg + `, COUNT(*) FROM ` + q.from + ` WHERE ` + q.where
 	if af.ModelID != "" {
 		query += ` GROUP BY ` + q.seg
@@ -169,4 +179,16 @@ func (s *Store) CountAudience(ctx context.Context, actor rapport.Actor, af rappo
 		return rapport.AudienceCount{}, internal("count audience", err)
 	}
 	return out, nil
+}
+
+// anySuppressed reports whether orgID has any suppressed address on
+// channel.
+func (s *Store) anySuppressed(ctx context.Context, db queryer, orgID string, channel rapport.Channel) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM suppressions WHERE org_id = ? AND channel = ? LIMIT 1) t`),
+		orgID, string(channel)).Scan(&n)
+	if err != nil {
+		return false, internal("read suppressions", err)
+	}
+	return n > 0, nil
 }

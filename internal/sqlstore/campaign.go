@@ -150,7 +150,11 @@ func (s *Store) LaunchCampaign(ctx context.Context, actor rapport.Actor, id stri
 		if n, _ := up.RowsAffected(); n == 0 {
 			return rapport.Errorf(rapport.ECONFLICT, "campaign is already launched")
 		}
-		q := buildAudience(actor.OrgID, c.Audience, now)
+		suppressed, err := s.anySuppressed(ctx, tx, actor.OrgID, c.Channel)
+		if err != nil {
+			return err
+		}
+		q := buildAudience(actor.OrgID, c.Audience, now, suppressed)
 		// The recipients are read first and inserted after: SQLite's
 		// single connection cannot interleave a cursor and inserts.
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT c.patient_id, `+q.seg+` FROM `+q.from+` WHERE `+q.where), q.args...)
