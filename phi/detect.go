@@ -221,6 +221,9 @@ func (sc *scanner) run() {
 	if words&fCareSite != 0 {
 		sc.careSites()
 	}
+	if words&fAgeWord != 0 {
+		sc.wordAges()
+	}
 	sc.words = words
 	sc.names()
 }

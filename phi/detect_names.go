@@ -46,6 +46,12 @@ func (sc *scanner) cue(i int) bool {
 	if sc.lower(p) == "name" && (sc.isPunct(i-1, '?') || sc.isPunct(i-1, ':')) {
 		return true // "What's your last name? Matthíasson"
 	}
+	if p == i-2 && sc.isPunct(i-1, ',') {
+		switch sc.lower(p) {
+		case "thanks", "thank", "hi", "hello", "hey", "dear", "sincerely", "regards", "cheers", "best":
+			return sc.toks[i].shape&shCap != 0 // "Thanks, Bob"
+		}
+	}
 	if lx&fNameCue != 0 && p == i-1 {
 		// "CC:" heads a chief complaint as often as a copy list: there a
 		// dictionary word ("CC: Chest pain") is no name.

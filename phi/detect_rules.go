@@ -737,3 +737,37 @@ func countWord(w string) bool {
 	}
 	return false
 }
+
+// wordAges finds ages over 89 written in words: "ninety-two year old",
+// "a hundred and one years old", "Ninety-one yo".
+func (sc *scanner) wordAges() {
+	for i := 0; i < len(sc.toks); i++ {
+		t := sc.toks[i]
+		if t.kind != kWord || t.used || t.lx&fAgeWord == 0 {
+			continue
+		}
+		a, k := i, i+1
+		if sc.lower(i) == "hundred" {
+			if p := i - 1; p >= 0 && sc.toks[p].kind == kWord && (sc.lower(p) == "a" || sc.lower(p) == "one") {
+				a = p
+			}
+		}
+		// "-two", " and one"
+		if sc.isPunct(k, '-') && sc.tight(k) && k+1 < len(sc.toks) && sc.toks[k+1].kind == kWord && sc.tight(k+1) {
+			k += 2
+		} else if k+1 < len(sc.toks) && sc.toks[k].kind == kWord && sc.lower(k) == "and" && sc.toks[k+1].kind == kWord {
+			k += 2
+		}
+		if n := sc.nextWord(k-1, 1); n >= 0 && n <= k+1 {
+			switch sc.lower(n) {
+			case "year", "years", "yo", "yr", "yrs", "años":
+				e := n
+				for e+2 < len(sc.toks) && sc.isPunct(e+1, '-') && sc.toks[e+2].kind == kWord && sc.toks[e+2].e-sc.toks[e+2].s <= 4 {
+					e += 2 // "-year-old"
+				}
+				sc.mark(a, e, Age, 0.8)
+				i = e
+			}
+		}
+	}
+}

@@ -54,6 +54,25 @@ func TestScanFinds(t *testing.T) {
 		{"hospital", "moved to Mercy General Hospital today", "Mercy General Hospital", Location},
 		{"card number", "card 4532-7719-0041-2287 charged", "4532-7719-0041-2287", Account},
 		{"vin", "VIN 1HGCM82633A004352", "1HGCM82633A004352", Vehicle},
+		{"signing initials line", "Plan: d/c home.\nJT/mk", "mk", Name},
+		{"initials after dash", "Brother will be HCP. -LK", "LK", Name},
+		{"transcribed by", "Dictated by: Harold Fennimore, MD\nTranscribed by: lmw", "lmw", Name},
+		{"surname that is a word after Dr", "Seen with Dr. White today.", "White", Name},
+		{"given name and stop-word surname", "Patient is followed by Robert Bell, MD.", "Robert Bell", Name},
+		{"last, first", "Smith, John\nMRN: 1234567", "Smith, John", Name},
+		{"shouted last, first", "Patient: FITZGERALD, CORNELIUS\nUnit No: 212", "FITZGERALD, CORNELIUS", Name},
+		{"sentence-start given name", "David is a very sympathetic person.", "David", Name},
+		{"name after question", "What's your last name? Matthíasson", "Matthíasson", Name},
+		{"saint hospital", "transferred from St. Elizabeth's to home", "St. Elizabeth's", Location},
+		{"practice", "PCP at Riverside Family Practice notified", "Riverside Family Practice", Location},
+		{"nursing home", "Arrived from Sunrise Manor Nursing Home today", "Sunrise Manor Nursing Home", Location},
+		{"hyphenated hospital", "She presented to Newton-Wellesley Hospital.", "Newton-Wellesley Hospital", Location},
+		{"day-month-year", "Date: 02-Feb-2095", "02-Feb-2095", Date},
+		{"age label", "Name: X  Age: 94  MRN: 1", "94", Age},
+		{"age y.o.", "a 95 y.o. woman", "95 y.o", Age},
+		{"age in words", "a ninety-two year old woman", "ninety-two year", Age},
+		{"po box", "send it to P.O. Box 242 please", "P.O. Box 242", Location},
+		{"house number before via", "Billing address: 3482 Via Franscini 71 Suite 838", "3482 Via Franscini 71 Suite 838", Location},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,6 +102,12 @@ func TestScanLeavesAlone(t *testing.T) {
 		{"vitals", "heart rate is 112 and bp 140/90"},
 		{"handle", "@StMarysHealth thanks for the help"},
 		{"time", "Open until 10:30 pm."},
+		{"chief complaint", "CC: Chest pain"},
+		{"service heading", "Anticoagulation Clinic\nINR 2.4 (goal 2-3)"},
+		{"note heading", "Nursing Note"},
+		{"cycle count", "remdesivir day 3/5"},
+		{"credential before a sentence", "Visit by the nurse, RN. Wound vac changed."},
+		{"ninety percent", "Ninety percent of cases resolve."},
 		{"empty", ""},
 	}
 	for _, tt := range tests {

@@ -38,6 +38,7 @@ const (
 	fZipCue                       // zip, CP, …
 	fIDKey                        // words that introduce an identifier: MRN, NASS, policy, …
 	fHeading                      // words of section headings and service names: Note, Report, Wound, …
+	fAgeWord                      // ninety, hundred: ages over 89 in words
 )
 
 const fDict = fCommon | fEnglish | fSpanish
@@ -214,7 +215,7 @@ func buildLexicon() (map[string]uint32, error) {
 		{streetSuffixWords, fStreetSuf}, {unitWords, fUnit}, {careSiteWords, fCareSite},
 		{monthWords, fMonth}, {ambiguousMonthWords, fMonthAmb}, {weekdayWords, fWeekday},
 		{holidayWords, fHoliday}, {datePrepWords, fDatePrep}, {placePrepWords, fPlacePrep},
-		{regionWords, fRegion}, {stopWords, fStop}, {zipCueWords, fZipCue}, {headingWords, fHeading},
+		{regionWords, fRegion}, {stopWords, fStop}, {zipCueWords, fZipCue}, {headingWords, fHeading}, {[]string{"ninety", "hundred", "noventa", "cien", "ciento"}, fAgeWord},
 	}
 	for _, t := range tables {
 		for _, w := range t.words {
