@@ -23,8 +23,9 @@ type Inbox interface {
 	Changed(actor rapport.Actor, c *rapport.Conversation)
 }
 
-// SSEHeartbeat is how often an idle event stream sends a comment line, so
-// that proxies keep it open and clients notice a dead connection.
+// SSEHeartbeat is the default of Config.InboxHeartbeat: how often an idle
+// event stream sends a comment line, so that proxies keep it open and
+// clients notice a dead connection.
 const SSEHeartbeat = 15 * time.Second
 
 func (s *Server) inboxRoutes() {
@@ -332,7 +333,11 @@ func (s *Server) handleInboxEvents(w http.ResponseWriter, r *http.Request) {
 	if err := rc.Flush(); err != nil {
 		return
 	}
-	beat := time.NewTicker(SSEHeartbeat)
+	every := s.cfg.InboxHeartbeat
+	if every <= 0 {
+		every = SSEHeartbeat
+	}
+	beat := time.NewTicker(every)
 	defer beat.Stop()
 	var seq int64
 	for {

@@ -104,7 +104,7 @@ func setupInbox(t *testing.T) *inboxFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = httptest.NewServer(httpapi.New(httpapi.Config{Store: s, Inbox: svc, Hooks: hooks}))
+	f.srv = httptest.NewServer(httpapi.New(httpapi.Config{Store: s, Inbox: svc, Hooks: hooks, InboxHeartbeat: 50 * time.Millisecond}))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -363,5 +363,24 @@ func TestInboxWorkOverHTTP(t *testing.T) {
 	code, out = do(t, c, "GET", f.srv.URL+"/api/v1/inbox/canned", "", "")
 	if list := out["canned_replies"].([]any); code != 200 || len(list) != 1 {
 		t.Fatalf("canned = %d %v", code, out)
+	}
+}
+
+// An open event stream ends once its session is logged out.
+func TestInboxEventsEndAtLogout(t *testing.T) {
+	f := setupInbox(t)
+	c, csrf := f.login(t, "general")
+	events, stop := sse(t, c, f.srv.URL+"/api/v1/inbox/events")
+	defer stop()
+	if code, _ := do(t, c, "POST", f.srv.URL+"/api/v1/logout", csrf, ""); code != 204 {
+		t.Fatalf("logout = %d", code)
+	}
+	select {
+	case _, ok := <-events:
+		if ok {
+			t.Error("an event arrived after logout")
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the stream is still open 5 s after logout")
 	}
 }

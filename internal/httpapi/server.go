@@ -43,6 +43,9 @@ type Config struct {
 	// unauthenticated under /hooks/ (each delivery is signed). See inbox.go.
 	Inbox Inbox
 	Hooks http.Handler
+	// InboxHeartbeat is how often an idle event stream sends a comment and
+	// rechecks its credentials; zero means SSEHeartbeat.
+	InboxHeartbeat time.Duration
 	// Publish is the publishing workflow and Pages the dashboard; see
 	// publish.go.
 	Publish Publisher
