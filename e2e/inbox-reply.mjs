@@ -33,6 +33,7 @@ const cspViolations = [];
 page.on('console', (m) => {
   if (m.type() === 'error') cspViolations.push(m.text());
 });
+page.on('pageerror', (e) => cspViolations.push(`Content Security Policy or script error: ${e}`));
 const stdin = createInterface({ input: process.stdin });
 const lines = stdin[Symbol.asyncIterator]();
 

@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,5 +186,97 @@ func TestDashboardInBrowser(t *testing.T) {
 	statuses := masto.StatusesBy(hosp.ID)
 	if len(statuses) != 1 || !strings.Contains(statuses[0].Content, "Patient Relations") || statuses[0].InReplyToID == nil {
 		t.Errorf("hospital statuses = %+v, want exactly the fixed reply, in reply to the mention", statuses)
+	}
+}
+
+// TestPublishingInBrowser: an author drafts a post the phrase rules block,
+// sees why, edits and submits it; a reviewer approves it and finds it on
+// the calendar; in headless Chromium driven by e2e/publish-queue.mjs.
+func TestPublishingInBrowser(t *testing.T) {
+	node, dir := e2eHarness(t)
+	masto := mastodontest.NewServer()
+	defer masto.Close()
+	hosp, hospToken := masto.CreateAccount("generalhospital", "General Hospital")
+	data := t.TempDir()
+	const password = "a long enough password"
+	for _, u := range []struct{ email, role string }{{"author@general.org", "marketer"}, {"reviewer@general.org", "admin"}} {
+		var out, errb syncBuffer
+		e := &env{stdin: strings.NewReader(password + "\n"), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+		if err := run(context.Background(), e, []string{"admin", "user", "--data", data, "--org", "general", "--email", u.email,
+			"--role", u.role, "create"}); err != nil {
+			t.Fatalf("admin user create: %v\n%s", err, errb.String())
+		}
+	}
+	cfgPath := filepath.Join(t.TempDir(), "inbox.json")
+	cfg := fmt.Sprintf(`{"orgs":{"general":{"identity":{"names":["General Hospital"],"phones":["555-0100"]},
+		"mastodon":[{"account_id":"masto","server":%q,"token_env":"MASTO_TOKEN"}]}}}`, masto.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := startDashboard(t, func(k string) string { return map[string]string{"MASTO_TOKEN": hospToken}[k] },
+		[]string{"--data", data, "--inbox-config", cfgPath, "--publish-poll", "100ms"})
+	// The reviewer sets the house rules over the API.
+	jar, _ := cookiejar.New(nil)
+	admin := &http.Client{Jar: jar}
+	resp, err := admin.Post(base+"/api/v1/login", "application/json",
+		strings.NewReader(`{"org":"general","email":"reviewer@general.org","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login map[string]string
+	json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	req, _ := http.NewRequest("PUT", base+"/api/v1/publish/rules", strings.NewReader(`{"banned":["miracle cure"],"required":["#GeneralHealth"]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", login["csrf_token"])
+	if resp, err := admin.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("set rules: %v %v", resp, err)
+	}
+
+	shots := t.ArtifactDir()
+	at := time.Now().UTC().AddDate(0, 0, 2).Truncate(time.Hour)
+	const fixed = "Flu shots are free this Saturday, 9am to 1pm. Questions? Call 555-0100. #GeneralHealth"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "publish-queue.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "RAPPORT_URL="+base, "RAPPORT_ORG=general", "AUTHOR_EMAIL=author@general.org",
+		"REVIEWER_EMAIL=reviewer@general.org", "RAPPORT_PASSWORD="+password, "ACCOUNT=masto",
+		"BANNED_TEXT=Our miracle cure for winter blues: flu shots! #GeneralHealth", "FIXED_TEXT="+fixed,
+		"PUBLISH_AT="+at.Format("2006-01-02T15:04"), "SCREENSHOT_DIR="+shots, "CHROMIUM="+chromiumPath, "USER_DATA_DIR="+t.TempDir())
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	t.Logf("browser:\n%s", out)
+	if err != nil || !strings.Contains(string(out), "\nDONE\n") {
+		t.Fatalf("browser script: %v\nstderr: %s", err, stderr.String())
+	}
+	t.Logf("screenshots: %s", filepath.Join(shots, "publish-3-calendar.png"))
+	for _, name := range []string{"publish-1-blocked.png", "publish-2-approved.png", "publish-3-calendar.png"} {
+		if st, err := os.Stat(filepath.Join(shots, name)); err != nil || st.Size() == 0 {
+			t.Errorf("screenshot %s: %v", name, err)
+		}
+	}
+	// The approved post waits for its time: nothing is on the network yet.
+	if n := len(masto.StatusesBy(hosp.ID)); n != 0 {
+		t.Errorf("statuses = %d before the schedule, want 0", n)
+	}
+	resp, err = admin.Get(base + "/api/v1/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Posts []struct {
+			Text        string    `json:"text"`
+			Status      string    `json:"status"`
+			Version     int       `json:"version"`
+			ScheduledAt time.Time `json:"scheduled_at"`
+		} `json:"posts"`
+	}
+	json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if len(list.Posts) != 1 || list.Posts[0].Text != fixed || list.Posts[0].Status != "approved" || list.Posts[0].Version != 2 ||
+		!list.Posts[0].ScheduledAt.Equal(at) {
+		t.Errorf("posts = %+v, want the edited post approved at version 2 for %v", list.Posts, at)
 	}
 }

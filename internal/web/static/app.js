@@ -157,6 +157,7 @@
 
   function publish() {
     var form = document.getElementById('new-post');
+    var editing = null; // the row being edited, or null for a new draft
     if (form) {
       form.addEventListener('submit', async function (ev) {
         ev.preventDefault();
@@ -166,15 +167,32 @@
           account_ids: document.getElementById('post-accounts').value.split(',').map(function (s) { return s.trim(); }).filter(Boolean)
         };
         if (at) body.scheduled_at = new Date(at + ':00Z').toISOString();
-        var r = await api('POST', '/api/v1/posts', body);
+        var r;
+        if (editing) {
+          body.version = Number(editing.dataset.version);
+          r = await api('PUT', '/api/v1/posts/' + encodeURIComponent(editing.dataset.postId), body);
+        } else {
+          r = await api('POST', '/api/v1/posts', body);
+        }
         if (r.ok) { location.reload(); return; }
         showPublishError(r);
       });
+    }
+    function edit(tr) {
+      editing = tr;
+      document.getElementById('post-form-title').textContent = 'Edit post';
+      document.getElementById('save-post').textContent = 'Save changes';
+      document.getElementById('post-text').value = tr.querySelector('td.text').textContent;
+      document.getElementById('post-accounts').value = tr.querySelector('td.accounts').textContent;
+      var at = tr.dataset.scheduled;
+      document.getElementById('post-at').value = at ? at.slice(0, 16) : '';
+      document.getElementById('post-text').focus();
     }
     document.querySelectorAll('#post-list button[data-action]').forEach(function (b) {
       b.addEventListener('click', async function () {
         var tr = b.closest('tr');
         var action = b.dataset.action;
+        if (action === 'edit') { edit(tr); return; }
         var note = '';
         if (action === 'reject') {
           note = window.prompt('Why is it rejected? (the author sees this note)') || '';
