@@ -140,6 +140,14 @@ func (sc *scanner) evidence(i int) int {
 			return nameStrong
 		}
 		start := sc.sentenceStart(i)
+		if !start && sc.livesIn(i) {
+			return nameStrong // "lives in Newton", "moved to Reading"
+		}
+		if !start && names && n > 3 {
+			if p := sc.prevWord(i, 0); p == i-1 && (sc.lower(p) == "in" || sc.lower(p) == "near") {
+				return nameStrong // "pediatrician in Newton": towns named like people
+			}
+		}
 		switch {
 		case !dict && !start:
 			return nameStrong
@@ -284,6 +292,10 @@ func (sc *scanner) names() {
 			switch sc.lower(p) {
 			case "in", "near", "en", "outside", "around":
 				typ = Location
+			default:
+				if sc.livesIn(a) {
+					typ = Location // "moved to Arlington from Medford"
+				}
 			}
 		}
 		conf := float32(0.6)
@@ -625,4 +637,23 @@ func (sc *scanner) saints() {
 		sc.mark(i, b, Location, 0.7)
 		i = b
 	}
+}
+
+// livesIn reports word i after a verb of residence and a place preposition:
+// "lives in Newton", "moved to Reading from Medford", "born in Lowell". There
+// a capitalised dictionary word is a town.
+func (sc *scanner) livesIn(i int) bool {
+	p := sc.prevWord(i, 0)
+	if p < 0 || p != i-1 || sc.toks[p].lx&fPlacePrep == 0 {
+		return false
+	}
+	v := sc.prevWord(p, 0)
+	if v < 0 {
+		return false
+	}
+	switch sc.lower(v) {
+	case "lives", "live", "lived", "living", "resides", "reside", "resided", "residing", "born", "moved", "moving", "relocated", "raised", "grew", "up":
+		return true
+	}
+	return false
 }

@@ -201,6 +201,12 @@ func (sc *scanner) numbers() {
 			}
 			continue
 		}
+		if t.kind == kPunct && t.e-t.s == 1 && sc.text[t.s] == '(' {
+			if j, ok := sc.numericDate(i + 1); ok {
+				i = j // "(6/2)"
+				continue
+			}
+		}
 		if t.kind == kNum {
 			if j, ok := sc.numericDate(i); ok {
 				i = j
@@ -273,7 +279,7 @@ func (sc *scanner) numericDate(i int) (int, bool) {
 	}
 	// An ISO time tail (T10:30:00) or a spaced time (10:30, 10:30 am).
 	j := end
-	for j+1 < len(sc.toks) && sc.tight(j+1) && (sc.toks[j+1].kind == kNum || sc.toks[j+1].kind == kWord && sc.word(j+1) == "T" || sc.isPunct(j+1, ':') || sc.isPunct(j+1, '.') && j+2 < len(sc.toks) && sc.tight(j+2) && sc.toks[j+2].kind == kNum) {
+	for j+1 < len(sc.toks) && sc.tight(j+1) && (sc.toks[j+1].kind == kNum || sc.toks[j+1].kind == kWord && sc.word(j+1) == "T" || (sc.isPunct(j+1, ':') || sc.isPunct(j+1, '.')) && j+2 < len(sc.toks) && sc.tight(j+2) && sc.toks[j+2].kind == kNum) {
 		j++
 	}
 	if j+3 < len(sc.toks) && sc.toks[j+1].kind == kNum && !sc.toks[j+1].nl && sc.isPunct(j+2, ':') && sc.tight(j+2) && sc.tight(j+3) {

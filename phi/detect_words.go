@@ -238,6 +238,9 @@ func (sc *scanner) streets() {
 			for k := i - 1; k >= 0 && k >= i-3 && sc.toks[k].kind == kWord && sc.toks[k].shape&shCap != 0 && !sc.toks[k+1].nl && !sc.toks[k].used && sc.toks[k].lx&(fStop|fTitle|fPlacePrep) == 0; k-- {
 				a = k
 			}
+			if n := i + 1; n < len(sc.toks) && sc.toks[n].kind == kWord && sc.toks[n].lx&fCareSite != 0 && sc.toks[n].shape&shCap != 0 {
+				continue // "Nashoba Valley Medical Center" is a care site
+			}
 			if a < i && sc.toks[a].lx&fFirst != 0 && sc.toks[a].lx&fCommon == 0 && t.lx&fLast != 0 {
 				if p := sc.prevWord(a, 0); p < 0 || sc.toks[p].lx&fPlacePrep == 0 && sc.lower(p) != "on" {
 					continue // "Julie Ann Park", "Wendy Hill": a person
