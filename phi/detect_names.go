@@ -140,6 +140,9 @@ func (sc *scanner) evidence(i int) int {
 			return nameStrong
 		}
 		start := sc.sentenceStart(i)
+		if start && lx&fFirst != 0 && n > 2 && sc.vocative(i) {
+			return nameStrong // "Bob, your results are ready"
+		}
 		if !start && sc.livesIn(i) {
 			return nameStrong // "lives in Newton", "moved to Reading"
 		}
@@ -653,6 +656,23 @@ func (sc *scanner) livesIn(i int) bool {
 	}
 	switch sc.lower(v) {
 	case "lives", "live", "lived", "living", "resides", "reside", "resided", "residing", "born", "moved", "moving", "relocated", "raised", "grew", "up":
+		return true
+	}
+	return false
+}
+
+// vocative reports word i addressed at the start of a sentence: "Bob, your
+// results are ready", "Mark, we are sorry".
+func (sc *scanner) vocative(i int) bool {
+	if !sc.isPunct(i+1, ',') {
+		return false
+	}
+	n := sc.nextWord(i, 1)
+	if n != i+2 {
+		return false
+	}
+	switch sc.lower(n) {
+	case "your", "you", "we", "we're", "please", "thank", "thanks", "sorry", "our", "glad", "i'm", "i", "can", "could", "would", "did", "are", "have":
 		return true
 	}
 	return false
