@@ -84,3 +84,19 @@ func BenchmarkFit100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFitAuto100k fits 100,000 simulated respondents x 33 items with
+// automatic K (selection on a subsample, the chosen K on all rows) and
+// derives the short form (target: under 30 s per fit on 2 cores).
+func BenchmarkFitAuto100k(b *testing.B) {
+	rs, _ := Simulate(DefaultPopulation(), 100000, 1)
+	for b.Loop() {
+		m, err := Fit(context.Background(), rs, FitOptions{Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := len(m.Segments); got != 5 {
+			b.Fatalf("Fit chose K = %d, want 5", got)
+		}
+	}
+}

@@ -5,24 +5,34 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // FitOptions tunes Fit. The zero value fits with automatic K.
 type FitOptions struct {
-	K             int     // number of segments; 0 chooses it by BIC and bootstrap stability
-	KMax          int     // largest K tried when K is 0 (default 8)
-	ShortItems    int     // items of the short form (default 12; negative: no short form)
-	Seed          uint64  // every random choice derives from it
-	Starts        int     // EM random starts (default 8)
-	Bootstraps    int     // bootstrap resamples per K for stability (default 5)
-	StabilityRows int     // respondents used for the stability check (default 3000)
-	MinStability  float64 // mean adjusted Rand index a K needs to be chosen (default 0.8)
-	Threshold     float64 // the model's classification threshold (default 0.5)
-	ID, Version   string  // the model's id and version (default "fitted", "1")
-	Created       string  // free-form creation stamp written into the model
-	Progress      func(KStat)
+	K             int    // number of segments; 0 chooses it by BIC and bootstrap stability
+	KMax          int    // largest K tried when K is 0 (default 8)
+	ShortItems    int    // items of the short form (default 12; negative: no short form)
+	Seed          uint64 // every random choice derives from it
+	Starts        int    // EM random starts (default 8)
+	Bootstraps    int    // bootstrap resamples per K for stability (default 5)
+	StabilityRows int    // respondents used for the stability check (default 3000)
+	// SelectRows caps the respondents on which K is chosen (default
+	// 10000): a larger file chooses K on a random subsample of that many
+	// (drawn from Seed) and then fits the chosen K on all rows.
+	SelectRows int
+	// Workers caps the fits of the K search that run at once (default
+	// GOMAXPROCS).
+	Workers      int
+	MinStability float64 // mean adjusted Rand index a K needs to be chosen (default 0.8)
+	Threshold    float64 // the model's classification threshold (default 0.5)
+	ID, Version  string  // the model's id and version (default "fitted", "1")
+	Created      string  // free-form creation stamp written into the model
+	Progress     func(KStat)
 }
 
 // KStat is one row of the model-selection table.
@@ -44,7 +54,13 @@ type FitReport struct {
 	Missing     float64 `json:"missing_share"`
 	Selection   string  `json:"selection"`
 	Seed        uint64  `json:"seed"`
-	Table       []KStat `json:"table"`
+	// SelectionRows is the size of the random subsample on which Table was
+	// computed, when smaller than Respondents.
+	SelectionRows int     `json:"selection_rows,omitempty"`
+	Table         []KStat `json:"table"`
+	// Final is the chosen K fitted on all respondents, when K was chosen
+	// on a subsample; its stability is the subsample's.
+	Final *KStat `json:"final,omitempty"`
 }
 
 // Fit fits a latent class model to rs and, unless o.ShortItems < 0, derives
@@ -65,6 +81,12 @@ func Fit(ctx context.Context, rs *Responses, o FitOptions) (*Model, error) {
 	}
 	if o.MinStability <= 0 {
 		o.MinStability = 0.8
+	}
+	if o.SelectRows <= 0 {
+		o.SelectRows = 10000
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.Threshold == 0 {
 		o.Threshold = 0.5
@@ -96,7 +118,7 @@ func Fit(ctx context.Context, rs *Responses, o FitOptions) (*Model, error) {
 
 	var best *LCA
 	if o.K > 0 {
-		m, st, err := fitK(ctx, rs, o.K, em, false, o)
+		m, st, err := fitK(ctx, rs, o.K, em, o)
 		if err != nil {
 			return nil, err
 		}
@@ -105,30 +127,38 @@ func Fit(ctx context.Context, rs *Responses, o FitOptions) (*Model, error) {
 		rep.Selection = fmt.Sprintf("fixed K = %d", o.K)
 		best = m
 	} else {
-		var fits []*LCA
-		bestIdx, worse := -1, 0
-		for k := 1; k <= o.KMax && k <= rs.Len()/5; k++ {
-			m, st, err := fitK(ctx, rs, k, em, true, o)
+		sel := rs
+		if rs.Len() > o.SelectRows {
+			rng := rand.New(rand.NewPCG(o.Seed, 0x5e1ec7))
+			sel = rs.Subset(rng.Perm(rs.Len())[:o.SelectRows])
+			rep.SelectionRows = sel.Len()
+		}
+		selEM := em
+		if sel != rs {
+			// Only the ranking of K matters here, and the chosen K is
+			// refitted on all rows: converging to a gain of 1e-6 per
+			// respondent moves a BIC by a few units (its gaps between K
+			// are thousands) and saves hundreds of slow EM iterations
+			// on K past the true one.
+			selEM.Tol = 1e-6
+		}
+		table, fits, bestIdx, err := selectK(ctx, sel, selEM, o)
+		if err != nil {
+			return nil, err
+		}
+		rep.Table = table
+		best = fits[bestIdx]
+		rep.Selection = fmt.Sprintf("auto: lowest BIC among K with bootstrap stability (mean adjusted Rand index over %d resamples) >= %.2f; K = %d", o.Bootstraps, o.MinStability, best.K)
+		if sel != rs {
+			m, st, err := fitK(ctx, rs, best.K, em, o)
 			if err != nil {
 				return nil, err
 			}
-			fits = append(fits, m)
-			rep.Table = append(rep.Table, st)
-			if o.Progress != nil {
-				o.Progress(st)
-			}
-			if st.Stability >= o.MinStability && (bestIdx < 0 || st.BIC < rep.Table[bestIdx].BIC) {
-				bestIdx, worse = len(fits)-1, 0
-			} else if bestIdx >= 0 && st.BIC > rep.Table[bestIdx].BIC {
-				worse++
-				if worse == 2 { // BIC rose twice past the best: stop searching
-					break
-				}
-			}
+			st.Stability, st.Chosen = table[bestIdx].Stability, true
+			rep.Final = &st
+			best = m
+			rep.Selection += fmt.Sprintf(", chosen on a random subsample of %d respondents and then fitted on all %d", sel.Len(), rs.Len())
 		}
-		rep.Table[bestIdx].Chosen = true
-		best = fits[bestIdx]
-		rep.Selection = fmt.Sprintf("auto: lowest BIC among K with bootstrap stability (mean adjusted Rand index over %d resamples) >= %.2f; K = %d", o.Bootstraps, o.MinStability, best.K)
 	}
 
 	m := &Model{Format: ModelFormat, ID: o.ID, Version: o.Version, Created: o.Created, Threshold: o.Threshold, Items: rs.Items, Fit: rep,
@@ -175,14 +205,14 @@ func segmentingColumns(rs *Responses) *Responses {
 
 // fitK fits K classes. Large data sets run their random starts on a
 // subsample and only the winning start to convergence on all rows.
-func fitK(ctx context.Context, rs *Responses, k int, em EMOptions, stability bool, o FitOptions) (*LCA, KStat, error) {
+func fitK(ctx context.Context, rs *Responses, k int, em EMOptions, o FitOptions) (*LCA, KStat, error) {
 	const startRows = 10000
 	var m *LCA
 	var err error
 	if rs.Len() > 2*startRows && k > 1 {
 		rng := rand.New(rand.NewPCG(o.Seed, uint64(1000+k)))
 		sub := rs.Subset(rng.Perm(rs.Len())[:startRows])
-		start, err := FitLCA(ctx, sub, k, EMOptions{Starts: em.Starts, Seed: em.Seed, MaxIter: 50})
+		start, err := FitLCA(ctx, sub, k, EMOptions{Starts: em.Starts, Seed: em.Seed, MaxIter: 50, Workers: em.Workers})
 		if err != nil {
 			return nil, KStat{}, err
 		}
@@ -198,19 +228,13 @@ func fitK(ctx context.Context, rs *Responses, k int, em EMOptions, stability boo
 	}
 	post, _ := m.Posteriors(rs)
 	st := KStat{K: k, LogL: m.LogL, Params: m.Params(), BIC: m.BIC(rs.Len()), Entropy: Entropy(post, k), Sizes: m.Weights, Stability: 1}
-	if stability && k > 1 {
-		st.Stability, err = bootstrapStability(ctx, rs, m, o)
-		if err != nil {
-			return nil, KStat{}, err
-		}
-	}
 	return m, st, nil
 }
 
 // continueLCA runs EM on rs from the parameters of start to convergence.
 func continueLCA(ctx context.Context, rs *Responses, start *LCA, o EMOptions) (*LCA, error) {
 	o = o.withDefaults()
-	e := newEM(rs, start.K, o.Smoothing)
+	e := newEM(rs, start.K, o.Smoothing, o.Workers)
 	e.load(start)
 	prev := math.Inf(-1)
 	iter := 0
@@ -234,31 +258,163 @@ func continueLCA(ctx context.Context, rs *Responses, start *LCA, o EMOptions) (*
 	return e.snapshot(ll, iter).sorted(), nil
 }
 
-// bootstrapStability refits K on bootstrap resamples of (a subsample of)
-// rs and returns the mean adjusted Rand index between each refit's and the
-// reference model's assignments of the same respondents.
-func bootstrapStability(ctx context.Context, rs *Responses, ref *LCA, o FitOptions) (float64, error) {
-	rng := rand.New(rand.NewPCG(o.Seed, uint64(7000+ref.K)))
-	sample := rs
-	if rs.Len() > o.StabilityRows {
-		sample = rs.Subset(rng.Perm(rs.Len())[:o.StabilityRows])
+// selectK fits K = 1, 2, ... to rs, each with its bootstrap stability, and
+// returns the model-selection table, the fits and the index of the chosen
+// one: the lowest BIC among K with enough stability. The search stops once
+// BIC has risen twice past the best. The fits (main and bootstrap, every K)
+// run on a pool of o.Workers goroutines, each fit on one goroutine; results
+// are read in K order, so the table is the same whatever the number of
+// workers, and fits of K past the stopping point are cancelled.
+func selectK(ctx context.Context, rs *Responses, em EMOptions, o FitOptions) ([]KStat, []*LCA, int, error) {
+	kMax := min(o.KMax, rs.Len()/5)
+	if kMax < 1 {
+		return nil, nil, 0, invalidf("%d respondents are too few to choose K", rs.Len())
 	}
-	_, refClass := ref.Posteriors(sample)
-	n := sample.Len()
-	total := 0.0
-	for b := range o.Bootstraps {
-		idx := make([]int, n)
-		for i := range idx {
-			idx[i] = rng.IntN(n)
+	// Every random choice is drawn here, in a fixed order, before any fit
+	// runs: a fit depends only on its own inputs.
+	type boot struct {
+		sample *Responses // the stability sample of K
+		idx    [][]int    // its bootstrap resamples
+	}
+	boots := make([]boot, kMax+1)
+	type task struct{ k, b int } // b < 0: the main fit of K
+	var tasks []task
+	for k := 1; k <= kMax; k++ {
+		tasks = append(tasks, task{k, -1})
+		if k == 1 {
+			continue
 		}
-		m, err := FitLCA(ctx, sample.Subset(idx), ref.K, EMOptions{Starts: max(2, o.Starts/2), Seed: o.Seed + uint64(b+1)*7919})
+		rng := rand.New(rand.NewPCG(o.Seed, uint64(7000+k)))
+		sample := rs
+		if rs.Len() > o.StabilityRows {
+			sample = rs.Subset(rng.Perm(rs.Len())[:o.StabilityRows])
+		}
+		bt := boot{sample: sample, idx: make([][]int, o.Bootstraps)}
+		for b := range bt.idx {
+			idx := make([]int, sample.Len())
+			for i := range idx {
+				idx[i] = rng.IntN(sample.Len())
+			}
+			bt.idx[b] = idx
+			tasks = append(tasks, task{k, b})
+		}
+		boots[k] = bt
+	}
+	type result struct {
+		task
+		m   *LCA
+		st  KStat
+		cls []int // a bootstrap refit's assignment of the stability sample
+		err error
+	}
+	em.Workers = 1
+	run := func(ctx context.Context, t task) result {
+		r := result{task: t}
+		if t.b < 0 {
+			r.m, r.st, r.err = fitK(ctx, rs, t.k, em, o)
+			return r
+		}
+		bt := boots[t.k]
+		m, err := FitLCA(ctx, bt.sample.Subset(bt.idx[t.b]), t.k, EMOptions{Starts: max(2, o.Starts/2), Seed: o.Seed + uint64(t.b+1)*7919, Workers: 1})
 		if err != nil {
-			return 0, err
+			r.err = err
+			return r
 		}
-		_, cls := m.Posteriors(sample)
-		total += AdjustedRand(refClass, cls)
+		_, r.cls = m.Posteriors(bt.sample)
+		return r
 	}
-	return total / float64(o.Bootstraps), nil
+
+	ctx, cancel := context.WithCancel(ctx)
+	results := make(chan result, len(tasks)) // workers never block on it
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(o.Workers, len(tasks)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(tasks) {
+					return
+				}
+				results <- run(ctx, tasks[i])
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	// On every return: stop the pool and wait until its goroutines are gone.
+	defer func() {
+		cancel()
+		for range results {
+		}
+	}()
+
+	fits := make([]*LCA, kMax+1)
+	stats := make([]KStat, kMax+1)
+	cls := make([][][]int, kMax+1)
+	missing := make([]int, kMax+1) // results K still waits for
+	for k := 1; k <= kMax; k++ {
+		missing[k] = 1
+		if k > 1 {
+			missing[k] += o.Bootstraps
+			cls[k] = make([][]int, o.Bootstraps)
+		}
+	}
+	var table []KStat
+	bestIdx, worse := -1, 0
+	k := 1 // the next K to enter the table
+	for r := range results {
+		if r.err != nil {
+			return nil, nil, 0, r.err
+		}
+		if r.b < 0 {
+			fits[r.k], stats[r.k] = r.m, r.st
+		} else {
+			cls[r.k][r.b] = r.cls
+		}
+		missing[r.k]--
+		for ; k <= kMax && missing[k] == 0; k++ {
+			st := stats[k]
+			if k > 1 {
+				_, ref := fits[k].Posteriors(boots[k].sample)
+				total := 0.0
+				for _, c := range cls[k] {
+					total += AdjustedRand(ref, c)
+				}
+				st.Stability = total / float64(o.Bootstraps)
+			}
+			table = append(table, st)
+			if o.Progress != nil {
+				o.Progress(st)
+			}
+			i := len(table) - 1
+			if st.Stability >= o.MinStability && (bestIdx < 0 || st.BIC < table[bestIdx].BIC) {
+				bestIdx, worse = i, 0
+			} else if bestIdx >= 0 && st.BIC > table[bestIdx].BIC {
+				worse++
+				if worse == 2 { // BIC rose twice past the best: stop searching
+					kMax = k
+				}
+			}
+		}
+		if k > kMax {
+			break
+		}
+	}
+	if k <= kMax { // the pool ended early: cancelled from outside
+		if err := ctx.Err(); err != nil {
+			return nil, nil, 0, err
+		}
+		return nil, nil, 0, &Error{Code: EINTERNAL, Message: "model selection ended early"}
+	}
+	if bestIdx < 0 {
+		return nil, nil, 0, invalidf("no K reached the minimum stability %.2f", o.MinStability)
+	}
+	table[bestIdx].Chosen = true
+	return table, fits[1 : len(table)+1], bestIdx, nil
 }
 
 // describe makes segments s1..sK for a fitted model, with a description

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // LCA is a fitted latent class model: K classes, each with a weight and, for
@@ -29,6 +30,9 @@ type EMOptions struct {
 	Tol       float64 // stop when the log-likelihood gains less than Tol per respondent (default 1e-7)
 	Smoothing float64 // Dirichlet pseudo-count added to every category (default 0.5)
 	Seed      uint64
+	// Workers is the number of goroutines of the E-step (default
+	// GOMAXPROCS). Fits that already run side by side use 1.
+	Workers int
 }
 
 func (o EMOptions) withDefaults() EMOptions {
@@ -46,6 +50,9 @@ func (o EMOptions) withDefaults() EMOptions {
 	}
 	if o.Smoothing <= 0 {
 		o.Smoothing = 0.5
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	return o
 }
@@ -66,9 +73,15 @@ type em struct {
 	logT   []float64
 	counts [][]float64 // per chunk: P*(Categories+1)*K expected counts, then K class totals
 	ll     []float64   // per chunk log-likelihood
+	sum    []float64   // the M-step's reduction of counts
+	post   [][]float64 // per E-step worker: K posteriors of one row
+	next   atomic.Int64
 }
 
-func newEM(rs *Responses, k int, alpha float64) *em {
+// newEM prepares a fit whose E-step runs on up to workers goroutines. Every
+// buffer is allocated here, so an EM iteration allocates nothing when
+// workers is 1 and only its goroutines otherwise.
+func newEM(rs *Responses, k int, alpha float64, workers int) *em {
 	n, p := rs.Len(), len(rs.Items)
 	e := &em{x: rs.Values, n: n, p: p, k: k, alpha: alpha,
 		logW: make([]float64, k), logT: make([]float64, p*(Categories+1)*k)}
@@ -78,6 +91,11 @@ func newEM(rs *Responses, k int, alpha float64) *em {
 		e.counts[i] = make([]float64, p*(Categories+1)*k+k)
 	}
 	e.ll = make([]float64, nc)
+	e.sum = make([]float64, p*(Categories+1)*k+k)
+	e.post = make([][]float64, max(1, min(workers, nc)))
+	for i := range e.post {
+		e.post[i] = make([]float64, k)
+	}
 	return e
 }
 
@@ -94,19 +112,25 @@ func (e *em) step() float64 {
 }
 
 func (e *em) estep() {
-	workers := min(runtime.GOMAXPROCS(0), len(e.counts))
-	var wg sync.WaitGroup
-	next := make(chan int, len(e.counts))
-	for c := range e.counts {
-		next <- c
+	if len(e.post) == 1 {
+		for c := range e.counts {
+			e.ll[c] = e.chunkStep(c, e.post[0])
+		}
+		return
 	}
-	close(next)
-	for range workers {
+	// Workers take chunks in turn; each chunk's sums land in its own
+	// slot, so the result does not depend on who computed what.
+	e.next.Store(0)
+	var wg sync.WaitGroup
+	for _, post := range e.post {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			post := make([]float64, e.k)
-			for c := range next {
+			for {
+				c := int(e.next.Add(1)) - 1
+				if c >= len(e.counts) {
+					return
+				}
 				e.ll[c] = e.chunkStep(c, post)
 			}
 		}()
@@ -162,7 +186,8 @@ func (e *em) chunkStep(c int, post []float64) float64 {
 func (e *em) mstep() {
 	k, p := e.k, e.p
 	size := p * (Categories + 1) * k
-	sum := make([]float64, size+k)
+	sum := e.sum
+	clear(sum)
 	for _, c := range e.counts {
 		for i, v := range c {
 			sum[i] += v
@@ -296,7 +321,7 @@ func FitLCA(ctx context.Context, rs *Responses, k int, o EMOptions) (*LCA, error
 		return nil, invalidf("%d respondents cannot fill %d classes", rs.Len(), k)
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(k)))
-	e := newEM(rs, k, o.Smoothing)
+	e := newEM(rs, k, o.Smoothing, o.Workers)
 	var best *LCA
 	for range o.Starts {
 		if err := ctx.Err(); err != nil {

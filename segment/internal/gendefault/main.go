@@ -29,7 +29,7 @@ func main() {
 func run(out string, n int, seed uint64) error {
 	pop := segment.DefaultPopulation()
 	rs, truth := segment.Simulate(pop, n, seed)
-	m, err := segment.Fit(context.Background(), rs, segment.FitOptions{Seed: seed, ID: "rapport-default", Version: "1.0.0", Created: "2026-11-21", Threshold: 0.5})
+	m, err := segment.Fit(context.Background(), rs, segment.FitOptions{Seed: seed, SelectRows: n, ID: "rapport-default", Version: "1.0.0", Created: "2026-11-21", Threshold: 0.5})
 	if err != nil {
 		return err
 	}
