@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -330,5 +332,88 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 	_, other := f.newOrg(t, "other")
 	if _, matched, _ := f.s.RecordOptOut(ctx, other.OrgID, rapport.ChannelSMS, "+15550100002", scope, "sms:stop", "SM3", now); matched {
 		t.Errorf("a STOP to another organisation matched this one's patient")
+	}
+}
+
+// testConcurrentClaims runs several workers claiming from one queue at
+// once (on PostgreSQL with SKIP LOCKED, on SQLite through its single
+// writer): every delivery is claimed by exactly one of them.
+func testConcurrentClaims(t *testing.T, open Opener) {
+	// The suite's clock is not safe for concurrent use; this test's is.
+	cfg := newConfig()
+	var clockMu sync.Mutex
+	now := epoch
+	cfg.Now = func() time.Time {
+		clockMu.Lock()
+		defer clockMu.Unlock()
+		now = now.Add(time.Millisecond)
+		return now
+	}
+	s, raw := open(t, cfg)
+	f := &fixture{s: s, raw: raw}
+	f.org, f.admin = f.newOrg(t, "general")
+	ctx := context.Background()
+	var recs []rapport.ImportRecord
+	for i := range 60 {
+		p := patient(fmt.Sprintf("MRN%03d", i), fmt.Sprintf("F%d", i), "G")
+		recs = append(recs, rapport.ImportRecord{Patient: p, Consents: []rapport.ConsentEvent{
+			consent(rapport.ChannelEmail, rapport.PurposeMarketing, rapport.ConsentGranted, epoch.Add(-time.Hour))}})
+	}
+	f.importRecs(t, f.admin, recs...)
+	marketer := rapport.Actor{OrgID: f.org.ID, Role: rapport.RoleMarket, Name: "m"}
+	c := &rapport.Campaign{Name: "c", Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing,
+		Variants: []rapport.Variant{{Text: "x"}}}
+	if err := f.s.CreateCampaign(ctx, marketer, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.LaunchCampaign(ctx, marketer, c.ID, func(_, _, _ string) (string, bool, bool) { return "A", false, true }); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	claimed := map[string]string{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for w := range 3 {
+		owner := fmt.Sprintf("w%d", w)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				jobs, err := f.s.ClaimDeliveries(ctx, owner, 7, time.Minute)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(jobs) == 0 {
+					return
+				}
+				var outs []rapport.DeliveryOutcome
+				mu.Lock()
+				for _, j := range jobs {
+					if prev, ok := claimed[j.ID]; ok {
+						errs <- fmt.Errorf("delivery claimed by %s and %s", prev, owner)
+					}
+					claimed[j.ID] = owner
+					outs = append(outs, rapport.DeliveryOutcome{ID: j.ID, Attempts: j.Attempts, State: rapport.DeliverySent,
+						SentAt: epoch, Event: rapport.EventSent})
+				}
+				mu.Unlock()
+				if err := f.s.CompleteDeliveries(ctx, owner, outs); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(claimed) != 60 {
+		t.Errorf("claimed %d deliveries, want 60", len(claimed))
+	}
+	if counts, _ := f.s.DeliveryCounts(ctx, marketer, c.ID); counts[rapport.DeliverySent] != 60 {
+		t.Errorf("sent = %v, want 60", counts)
 	}
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Audience", testAudience},
 		{"CampaignLaunch", testCampaignLaunch},
 		{"DeliveryQueue", testDeliveryQueue},
+		{"ConcurrentClaims", testConcurrentClaims},
 		{"InboxDedupe", testInboxDedupe},
 		{"InboxThreading", testInboxThreading},
 		{"InboxWork", testInboxWork},
