@@ -126,7 +126,7 @@ func (s *Store) storeBatch(ctx context.Context, tx *sql.Tx, orgID string, items 
 	seen := map[string]bool{}
 	var ids []any
 	for _, it := range items {
-		for _, id := range []string{it.NetworkID, it.ParentID, it.RootID} {
+		for _, id := range []string{it.NetworkID, it.ParentID, it.RootID, dmThread(it)} {
 			if id != "" && !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
@@ -193,14 +193,14 @@ func (s *Store) storeBatch(ctx context.Context, tx *sql.Tx, orgID string, items 
 				conv = k.conv
 			}
 		}
-		for _, id := range []string{it.NetworkID, it.RootID, it.ParentID} {
+		for _, id := range []string{it.NetworkID, it.RootID, it.ParentID, dmThread(it)} {
 			if c, ok := roots[netKey{nw, id}]; id != "" && ok && conv == "" {
 				conv = c
 			}
 		}
 		ch := changes[conv]
 		if conv == "" {
-			root := firstNonEmpty(it.RootID, it.ParentID, it.NetworkID)
+			root := firstNonEmpty(it.RootID, it.ParentID, dmThread(it), it.NetworkID)
 			conv = newID()
 			ch = &convChange{created: true, conv: &rapport.Conversation{ID: conv, OrgID: orgID, Network: it.Network,
 				AccountID: it.AccountID, RootID: root, Status: rapport.StatusNew, Queue: it.Queue, Private: it.Private,
@@ -333,6 +333,16 @@ func (s *Store) storeBatch(ctx context.Context, tx *sql.Tx, orgID string, items 
 		}
 	}
 	return out, nil
+}
+
+// dmThread is the thread root of a direct message that names no parent
+// (Messenger, for one, sends none): all such messages between one author
+// and one account are one conversation.
+func dmThread(it *rapport.InboxItem) string {
+	if !it.Private || it.ParentID != "" || it.RootID != "" || it.AuthorID == "" {
+		return ""
+	}
+	return "dm:" + it.AccountID + ":" + it.AuthorID
 }
 
 func maxTime(a, b time.Time) time.Time {

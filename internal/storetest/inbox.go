@@ -129,6 +129,19 @@ func testInboxThreading(t *testing.T, open Opener) {
 	if late.ConversationID != early.ConversationID || late.NewConversation {
 		t.Errorf("late root joined %s (new %v), want %s", late.ConversationID, late.NewConversation, early.ConversationID)
 	}
+	// Direct messages without parent ids thread by author and account.
+	dm := func(id, author string) *rapport.InboxItem {
+		it := inboxItem(id, "", "", "private")
+		it.Kind, it.Private, it.AuthorID = rapport.KindDM, true, author
+		return it
+	}
+	dms := f.store(t, ag, dm("dm1", "ann"), dm("dm2", "ann"), dm("dm3", "bo"))
+	if dms[1].ConversationID != dms[0].ConversationID || dms[2].ConversationID == dms[0].ConversationID {
+		t.Errorf("DM conversations %s %s %s, want Ann's two together and Bo's apart", dms[0].ConversationID, dms[1].ConversationID, dms[2].ConversationID)
+	}
+	if r := f.store(t, ag, dm("dm4", "ann"))[0]; r.ConversationID != dms[0].ConversationID {
+		t.Errorf("Ann's later DM joined %s, want %s", r.ConversationID, dms[0].ConversationID)
+	}
 	// The same network id on another network is another item.
 	bs := inboxItem("r1", "", "", "bluesky")
 	bs.Network = rapport.NetworkBluesky
