@@ -452,3 +452,46 @@ func TestUnsubscribeRevokesEmailMarketing(t *testing.T) {
 		t.Errorf("opted_out events = %d, %v; want 1", events, err)
 	}
 }
+
+func TestStatusCallbacks(t *testing.T) {
+	now := time.Date(2026, 11, 17, 18, 0, 0, 0, time.UTC) // noon in Chicago
+	e := newEnv(t, now, []person{
+		{"S1", "America/Chicago", "planner", []rapport.ChannelPurpose{smsCare}},
+		{"S2", "America/Chicago", "planner", []rapport.ChannelPurpose{smsCare}},
+	})
+	c := &rapport.Campaign{Name: "Flu", Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare,
+		Variants: []rapport.Variant{{SMS: "{{clinic_name}}: flu shots are in. Reply STOP to opt out."}}}
+	e.launch(t, c)
+	e.drain(t, e.worker())
+	msgs := e.twilio.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("sent %d SMS, want 2", len(msgs))
+	}
+	in := &Inbound{Store: e.s, Identity: e.ident, Now: func() time.Time { return e.now }}
+	ctx := context.Background()
+	cbs := []twilio.StatusCallback{
+		{MessageSID: msgs[0].SID, Status: twilio.StatusSent},
+		{MessageSID: msgs[0].SID, Status: twilio.StatusDelivered},
+		{MessageSID: msgs[0].SID, Status: twilio.StatusDelivered}, // reported twice
+		{MessageSID: msgs[1].SID, Status: twilio.StatusUndelivered, ErrorCode: 21610, To: msgs[1].To},
+		{MessageSID: "SM" + strings.Repeat("9", 32), Status: twilio.StatusDelivered}, // not a campaign message
+	}
+	for _, cb := range cbs {
+		if err := in.HandleStatus(ctx, cb); err != nil {
+			t.Errorf("HandleStatus(%s %s): %v", cb.MessageSID, cb.Status, err)
+		}
+	}
+	counts, _ := e.s.DeliveryCounts(ctx, e.market, c.ID)
+	if !mapsEqual(counts, map[rapport.DeliveryState]int{rapport.DeliveryDelivered: 1, rapport.DeliveryBounced: 1}) {
+		t.Errorf("states after callbacks = %v, want 1 delivered, 1 bounced", counts)
+	}
+	var delivered, bounced int
+	rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'delivered'`, &delivered)
+	rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'bounced'`, &bounced)
+	if delivered != 1 || bounced != 1 {
+		t.Errorf("events: %d delivered, %d bounced; want 1 and 1 (a repeated callback is recorded once)", delivered, bounced)
+	}
+	if n, _ := e.s.CountAudience(ctx, e.market, rapport.AudienceFilter{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare}); n.Total != 1 {
+		t.Errorf("sms audience after a 21610 = %d, want 1 (the number is suppressed)", n.Total)
+	}
+}
