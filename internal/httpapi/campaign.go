@@ -186,9 +186,18 @@ func (h *campaignHandlers) launch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// verifyTwilio checks a webhook's signature. Without an auth token any
+// signature could be forged, so the hooks refuse everything.
+func (h *campaignHandlers) verifyTwilio(r *http.Request) (map[string][]string, error) {
+	if h.d.Twilio.AuthToken == "" {
+		return nil, rapport.Errorf(rapport.EUNAUTHORIZED, "twilio webhooks are not configured")
+	}
+	return h.d.Twilio.Verify(r)
+}
+
 // twilioOrg verifies a Twilio webhook and resolves its organisation.
 func (h *campaignHandlers) twilioOrg(w http.ResponseWriter, r *http.Request) (string, map[string][]string, bool) {
-	form, err := h.d.Twilio.Verify(r)
+	form, err := h.verifyTwilio(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return "", nil, false
@@ -229,7 +238,7 @@ func twilioMessage(err error) string {
 }
 
 func (h *campaignHandlers) twilioStatus(w http.ResponseWriter, r *http.Request) {
-	form, err := h.d.Twilio.Verify(r)
+	form, err := h.verifyTwilio(r)
 	if err != nil {
 		h.s.writeError(w, r, err)
 		return
