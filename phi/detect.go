@@ -189,8 +189,8 @@ func (sc *scanner) run() {
 			if t.shape&shAll != 0 {
 				sc.caps++
 			}
-			if t.lx&fStreetSuf != 0 && t.e-t.s <= 3 && t.shape&shCap != 0 && t.shape&shAll == 0 {
-				sc.saint = true
+			if t.lx&fStreetSuf != 0 && t.e-t.s <= 3 && sc.text[t.s] == 'S' && sc.text[t.s+1] == 't' {
+				sc.saint = true // "St", "Ste"
 			}
 		case kNum:
 			nums = true
