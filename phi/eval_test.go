@@ -68,6 +68,9 @@ var devFloor = []struct {
 	{"testdata/posts.jsonl", 0.97, 0.96},
 	{"testdata/posts_fresh.jsonl", 0.95, 0.90},
 	{"testdata/clinical_notes_dev.jsonl", 0.96, 0.95},
+	// Held out: evaluated once after the tuning on the dev notes (0.985 /
+	// 0.976); the floor only guards against regressions from now on.
+	{"testdata/clinical_notes_heldout.jsonl", 0.96, 0.94},
 }
 
 func TestDevSetFloors(t *testing.T) {
