@@ -138,6 +138,7 @@ func runSegmentFit(ctx context.Context, e *env, args []string) error {
 	responses := fs.String("responses", "", "response CSV (- for stdin)")
 	kFlag := fs.String("k", "auto", "number of segments, or auto (BIC + bootstrap stability)")
 	kMax := fs.Int("k-max", 8, "largest K tried by --k auto")
+	selectRows := fs.Int("select-rows", 10000, "--k auto chooses K on a random subsample of this many respondents, then fits it on all")
 	shortItems := fs.Int("short-items", 12, "items in the short form (0: none)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	starts := fs.Int("starts", 8, "EM random starts per K")
@@ -153,7 +154,10 @@ func runSegmentFit(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return errors.New("segment fit: --out is required")
 	}
-	o := segment.FitOptions{KMax: *kMax, ShortItems: *shortItems, Seed: *seed, Starts: *starts, Bootstraps: *boots,
+	if *selectRows < 10 {
+		return fmt.Errorf("segment fit: --select-rows is %d, want at least 10", *selectRows)
+	}
+	o := segment.FitOptions{KMax: *kMax, SelectRows: *selectRows, ShortItems: *shortItems, Seed: *seed, Starts: *starts, Bootstraps: *boots,
 		MinStability: *minStab, Threshold: *threshold, ID: *id, Version: *version, Created: time.Now().UTC().Format(time.RFC3339)}
 	if *shortItems == 0 {
 		o.ShortItems = -1
@@ -199,6 +203,14 @@ func printFit(w io.Writer, m *segment.Model) {
 			fmt.Fprintf(tw, "%d\t%.1f\t%d\t%.1f\t%.3f\t%.3f\t%s%s\t\n", st.K, st.LogL, st.Params, st.BIC, st.Stability, st.Entropy, strings.Join(sizes, " "), mark)
 		}
 		tw.Flush()
+		if st := m.Fit.Final; st != nil {
+			sizes := make([]string, len(st.Sizes))
+			for i, s := range st.Sizes {
+				sizes[i] = fmt.Sprintf("%.1f", 100*s)
+			}
+			fmt.Fprintf(w, "table above: a random subsample of %d respondents; K = %d on all %d: logL %.1f, BIC %.1f, entropy %.3f, class sizes %% %s\n",
+				m.Fit.SelectionRows, st.K, m.Fit.Respondents, st.LogL, st.BIC, st.Entropy, strings.Join(sizes, " "))
+		}
 	}
 	if sf := m.ShortForm; sf != nil && sf.Evaluation != nil {
 		ev := sf.Evaluation

@@ -85,3 +85,25 @@ func TestSegmentDefaultModelAndErrors(t *testing.T) {
 		t.Errorf("instrument: %v", err)
 	}
 }
+
+func TestSegmentFitAutoOnSubsample(t *testing.T) {
+	dir := t.TempDir()
+	r := filepath.Join(dir, "R.csv")
+	if _, _, err := runCmd(t, "segment", "simulate", "--n", "800", "--seed", "4", "--out", r); err != nil {
+		t.Fatalf("simulate: %v", err)
+	}
+	out, _, err := runCmd(t, "segment", "fit", "--responses", r, "--k", "auto", "--k-max", "3", "--select-rows", "400",
+		"--starts", "2", "--bootstraps", "2", "--short-items", "0", "--out", filepath.Join(dir, "M.json"))
+	if err != nil {
+		t.Fatalf("fit: %v", err)
+	}
+	for _, want := range []string{"chosen on a random subsample of 400 respondents and then fitted on all 800", "table above: a random subsample of 400 respondents"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("fit output lacks %q:\n%s", want, out)
+		}
+	}
+	_, _, err = runCmd(t, "segment", "fit", "--responses", r, "--select-rows", "5", "--out", filepath.Join(dir, "M.json"))
+	if err == nil || !strings.Contains(err.Error(), "--select-rows") {
+		t.Errorf("fit --select-rows 5: error %v, want one about --select-rows", err)
+	}
+}
