@@ -23,9 +23,9 @@ type scanner struct {
 	ev    []int8 // name evidence per token
 	lex   *lex
 	words uint32 // union of the lexicon flags of the words, set by run
-	caps  int    // words written in capitals, set by run
-	saint bool   // some word is "St" or "Ste", set by run
-	multi bool   // the text has more than one line, set by run
+	caps  int    // words written in capitals, counted by names
+	saint bool   // some word is "St" or "Ste", seen by names
+	multi bool   // the text has more than one line, seen by names
 }
 
 func (sc *scanner) word(i int) string { return sc.text[sc.toks[i].s:sc.toks[i].e] }
@@ -180,18 +180,9 @@ func (sc *scanner) run() {
 	nums, colon, dense := false, false, false
 	for k := range sc.toks {
 		t := &sc.toks[k]
-		if t.nl {
-			sc.multi = true
-		}
 		switch t.kind {
 		case kWord:
 			words |= t.lx
-			if t.shape&shAll != 0 {
-				sc.caps++
-			}
-			if t.lx&fStreetSuf != 0 && t.e-t.s <= 3 && sc.text[t.s] == 'S' && sc.text[t.s+1] == 't' {
-				sc.saint = true // "St", "Ste"
-			}
 		case kNum:
 			nums = true
 		case kPunct:

@@ -1,6 +1,9 @@
 package phi
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Name evidence for one word.
 const (
@@ -143,11 +146,11 @@ func (sc *scanner) evidence(i int) int {
 		if start && lx&fFirst != 0 && n > 2 && sc.vocative(i) {
 			return nameStrong // "Bob, your results are ready"
 		}
-		if !start && sc.livesIn(i) {
-			return nameStrong // "lives in Newton", "moved to Reading"
-		}
-		if !start && names && n > 3 {
-			if p := sc.prevWord(i, 0); p == i-1 && (sc.lower(p) == "in" || sc.lower(p) == "near") {
+		if !start && sc.toks[i-1].kind == kWord && sc.toks[i-1].lx&fPlacePrep != 0 {
+			if sc.livesIn(i) {
+				return nameStrong // "lives in Newton", "moved to Reading"
+			}
+			if names && n > 3 && (sc.lower(i-1) == "in" || sc.lower(i-1) == "near") {
 				return nameStrong // "pediatrician in Newton": towns named like people
 			}
 		}
@@ -207,24 +210,33 @@ func (sc *scanner) particle(i int) bool {
 // names finds person names: chains of capitalised words with at least one
 // strong sign, joined over initials, particles and hyphens.
 func (sc *scanner) names() {
-	ev := sc.ev[:0]
-	for range sc.toks {
-		ev = append(ev, nameNone)
-	}
+	ev := slices.Grow(sc.ev[:0], len(sc.toks))[:len(sc.toks)]
+	clear(ev)
 	sc.ev = ev
+	for i := range sc.toks {
+		t := &sc.toks[i]
+		if t.nl {
+			sc.multi = true
+		}
+		// A lower-case common word is never a name: skip the call.
+		if t.kind == kWord && (t.shape&shLower == 0 || t.lx&fCommon == 0) {
+			ev[i] = int8(sc.evidence(i))
+			if t.shape&shAll != 0 {
+				sc.caps++
+			}
+			if t.lx&fStreetSuf != 0 && t.e-t.s >= 2 && t.e-t.s <= 3 && sc.text[t.s] == 'S' && sc.text[t.s+1] == 't' {
+				sc.saint = true // "St", "Ste"
+			}
+		}
+	}
+	// These passes claim tokens whose evidence is already graded; markAlone
+	// clears it so that no chain reuses them.
 	sc.initials()
 	if sc.caps >= 2 && sc.words&fNameList != 0 {
 		sc.shoutedNames()
 	}
 	if sc.saint {
 		sc.saints()
-	}
-	for i := range sc.toks {
-		t := &sc.toks[i]
-		// A lower-case common word is never a name: skip the call.
-		if t.kind == kWord && (t.shape&shLower == 0 || t.lx&fCommon == 0) {
-			ev[i] = int8(sc.evidence(i))
-		}
 	}
 	for i := 0; i < len(sc.toks); i++ {
 		if ev[i] == nameNone {
@@ -546,7 +558,7 @@ func (sc *scanner) initialsLine(a, e int) {
 		if ok && words > 0 && (words > 1 || sc.toks[a].kind == kPunct) {
 			for k := a; k < e; k++ {
 				if sc.toks[k].kind == kWord {
-					sc.mark(k, k, Name, 0.6)
+					sc.markAlone(k, k, Name, 0.6)
 				}
 			}
 			return
@@ -564,7 +576,7 @@ func (sc *scanner) initialsLine(a, e int) {
 	default:
 		return
 	}
-	sc.mark(last, last, Name, 0.6)
+	sc.markAlone(last, last, Name, 0.6)
 }
 
 // initialWord reports a word of two or three letters, all upper or all
@@ -635,7 +647,7 @@ func (sc *scanner) shoutedNames() {
 		if b+1 < len(sc.toks) && !sc.toks[b+1].nl && sc.toks[b+1].kind == kWord && sc.toks[b+1].e-sc.toks[b+1].s == 1 && sc.toks[b+1].shape&shCap != 0 {
 			b++
 		}
-		sc.mark(i, b, Name, 0.7)
+		sc.markAlone(i, b, Name, 0.7)
 		i = b
 	}
 }
@@ -663,7 +675,7 @@ func (sc *scanner) saints() {
 		if b+2 < len(sc.toks) && (sc.isPunct(b+1, '\'') || sc.is(b+1, "’")) && sc.tight(b+1) && sc.lower(b+2) == "s" {
 			b += 2
 		}
-		sc.mark(i, b, Location, 0.7)
+		sc.markAlone(i, b, Location, 0.7)
 		i = b
 	}
 }
@@ -702,4 +714,12 @@ func (sc *scanner) vocative(i int) bool {
 		return true
 	}
 	return false
+}
+
+// markAlone marks tokens [a, b] and clears their name evidence.
+func (sc *scanner) markAlone(a, b int, typ Type, conf float32) {
+	sc.mark(a, b, typ, conf)
+	for k := a; k <= b; k++ {
+		sc.ev[k] = nameNone
+	}
 }
