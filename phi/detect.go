@@ -16,16 +16,16 @@ type cand struct {
 
 // scanner holds the state of one Scan call.
 type scanner struct {
-	text  string
-	low   string // text in lower case with the same byte offsets, or ""
-	toks  []token
-	cands []cand
-	ev    []int8 // name evidence per token
-	lex   *lex
-	words uint32 // union of the lexicon flags of the words, set by run
-	caps  int    // words written in capitals, counted by names
-	saint bool   // some word is "St" or "Ste", seen by names
-	multi bool   // the text has more than one line, seen by names
+	text   string
+	low    string // text in lower case with the same byte offsets, or ""
+	toks   []token
+	cands  []cand
+	ev     []int8 // name evidence per token
+	lex    *lex
+	words  uint32  // union of the lexicon flags of the words, set by run
+	capsAt []int32 // words of 3+ letters written in capitals, listed by names
+	saint  bool    // some word is "St" or "Ste", seen by names
+	multi  bool    // the text has more than one line, seen by names
 }
 
 func (sc *scanner) word(i int) string { return sc.text[sc.toks[i].s:sc.toks[i].e] }

@@ -221,8 +221,8 @@ func (sc *scanner) names() {
 		// A lower-case common word is never a name: skip the call.
 		if t.kind == kWord && (t.shape&shLower == 0 || t.lx&fCommon == 0) {
 			ev[i] = int8(sc.evidence(i))
-			if t.shape&shAll != 0 {
-				sc.caps++
+			if t.shape&shAll != 0 && t.e-t.s >= 3 {
+				sc.capsAt = append(sc.capsAt, int32(i))
 			}
 			if t.lx&fStreetSuf != 0 && t.e-t.s >= 2 && t.e-t.s <= 3 && sc.text[t.s] == 'S' && sc.text[t.s+1] == 't' {
 				sc.saint = true // "St", "Ste"
@@ -232,7 +232,7 @@ func (sc *scanner) names() {
 	// These passes claim tokens whose evidence is already graded; markAlone
 	// clears it so that no chain reuses them.
 	sc.initials()
-	if sc.caps >= 2 && sc.words&fNameList != 0 {
+	if len(sc.capsAt) >= 2 && sc.words&fNameList != 0 {
 		sc.shoutedNames()
 	}
 	if sc.saint {
@@ -618,7 +618,11 @@ func (sc *scanner) titleBefore(i int) bool {
 // the shouting test of evidence rejects them: "BAKER, JOHN W.", "JOHN SMITH".
 // Both words must be on the name lists, the given name no common word.
 func (sc *scanner) shoutedNames() {
-	for i := 0; i+1 < len(sc.toks); i++ {
+	for _, at := range sc.capsAt {
+		i := int(at)
+		if i+1 >= len(sc.toks) {
+			break
+		}
 		t := sc.toks[i]
 		if t.kind != kWord || t.used || t.shape&shAll == 0 || t.e-t.s < 3 || t.lx&(fStop|fHeading|fTitle|fIDKey|fRegion|fMonth|fWeekday) != 0 {
 			continue
@@ -648,7 +652,6 @@ func (sc *scanner) shoutedNames() {
 			b++
 		}
 		sc.markAlone(i, b, Name, 0.7)
-		i = b
 	}
 }
 

@@ -124,7 +124,7 @@ func (d *Detector) Scan(text string) []Span {
 		sp = new(scratch)
 	}
 	sp.low = append(sp.low[:0], text...)
-	sc := scanner{text: text, lex: d.lex, cands: sp.cands[:0], ev: sp.ev}
+	sc := scanner{text: text, lex: d.lex, cands: sp.cands[:0], ev: sp.ev, capsAt: sp.capsAt[:0]}
 	var same bool
 	sc.toks, same = tokenize(text, sp.low, d.lex, sp.toks)
 	if same {
@@ -139,7 +139,7 @@ func (d *Detector) Scan(text string) []Span {
 	if len(cs) > 0 {
 		out = toSpans(text, cs, ascii)
 	}
-	sp.toks, sp.cands, sp.ev = sc.toks[:0], sc.cands[:0], sc.ev[:0]
+	sp.toks, sp.cands, sp.ev, sp.capsAt = sc.toks[:0], sc.cands[:0], sc.ev[:0], sc.capsAt[:0]
 	d.pool.Put(sp)
 	return out
 }
@@ -147,10 +147,11 @@ func (d *Detector) Scan(text string) []Span {
 // scratch holds the buffers one Scan call needs, reused through a pool so
 // that scanning short posts allocates little.
 type scratch struct {
-	toks  []token
-	cands []cand
-	ev    []int8
-	low   []byte
+	toks   []token
+	cands  []cand
+	ev     []int8
+	capsAt []int32
+	low    []byte
 }
 
 // toSpans converts byte offsets to code-point offsets in one forward walk.
