@@ -82,7 +82,13 @@ func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time, suppr
 		q.from = "consents c CROSS JOIN patients p"
 		consent()
 	}
-	where = append(where, "p.org_id = c.org_id", "p.id = c.patient_id")
+	// The tenant check on p is written so that PostgreSQL cannot turn it
+	// into "p.org_id = constant" and probe patients by organisation: with
+	// statistics that have not seen a new tenant yet (a bulk import does
+	// not ANALYZE) it estimated one row and nested-looped over the
+	// organisation index, 129 s for a 20,000-patient launch. Patients are
+	// always reached by primary key.
+	where = append(where, "p.id = c.patient_id", "(p.org_id = c.org_id) IS TRUE")
 	// A usable address, not suppressed.
 	addr := "p.email"
 	switch af.Channel {
