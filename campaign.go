@@ -151,6 +151,9 @@ type Variant struct {
 	Text    string `json:"text,omitempty"`
 	HTML    string `json:"html,omitempty"`
 	SMS     string `json:"sms,omitempty"`
+	// Link is the https destination of the variant's {{link_url}}: the
+	// recipient gets a tracked redirect that records a click.
+	Link string `json:"link,omitempty"`
 }
 
 // DeliveryState is where one delivery is in the state machine

@@ -495,3 +495,56 @@ func TestStatusCallbacks(t *testing.T) {
 		t.Errorf("sms audience after a 21610 = %d, want 1 (the number is suppressed)", n.Total)
 	}
 }
+
+func TestClickRedirect(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{{"L1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}}})
+	c := emailCampaign()
+	c.Variants[0].Text = "Book here: {{link_url}} {{postal_address}} {{unsubscribe_url}}"
+	c.Variants[0].Link = "https://general.example/book"
+	c.Variants[1].Text = "No link {{postal_address}} {{unsubscribe_url}}"
+	e.launch(t, c)
+	e.drain(t, e.worker())
+	if len(e.mails.msgs) != 1 {
+		t.Fatalf("sent %d, want 1", len(e.mails.msgs))
+	}
+	text := e.mails.msgs[0].Text
+	i := strings.Index(text, "https://r.example.org/r/")
+	if i < 0 {
+		t.Fatalf("no tracked link in %q", text)
+	}
+	tok := strings.Fields(text[i+len("https://r.example.org/r/"):])[0]
+	in := &Inbound{Store: e.s, Identity: e.ident, Now: func() time.Time { return e.now }}
+	ctx := context.Background()
+	for range 2 {
+		to, err := in.Click(ctx, tok)
+		if err != nil || to != "https://general.example/book" {
+			t.Errorf("Click = %q, %v", to, err)
+		}
+	}
+	var clicks int
+	if err := rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'clicked'`, &clicks); err != nil || clicks != 1 {
+		t.Errorf("clicked events = %d, %v; want 1 (one per delivery)", clicks, err)
+	}
+	did, _, _ := strings.Cut(tok, ".")
+	for _, bad := range []string{e.ident.UnsubscribeToken(did), did + ".xx", ""} {
+		if _, err := in.Click(ctx, bad); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Errorf("Click(%q) = %v, want not found", bad, err)
+		}
+	}
+	// A variant using {{link_url}} without a destination cannot launch.
+	c2 := emailCampaign()
+	c2.Variants[0].Text = "Book: {{link_url}} {{postal_address}} {{unsubscribe_url}}"
+	if err := e.s.CreateCampaign(ctx, e.market, c2); err != nil {
+		t.Fatal(err)
+	}
+	l := Launcher{Store: e.s, Previewer: Previewer{Identity: e.ident}}
+	if _, err := l.Launch(ctx, e.market, c2.ID); rapport.ErrorCode(err) != rapport.EINVALID {
+		t.Errorf("launch with a link and no destination: %v, want invalid", err)
+	}
+	c3 := emailCampaign()
+	c3.Variants[0].Link = "http://insecure.example"
+	if err := e.s.CreateCampaign(ctx, e.market, c3); rapport.ErrorCode(err) != rapport.EINVALID {
+		t.Errorf("create with an http link: %v, want invalid", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,11 +23,13 @@ const (
 	FieldFirstName  = "first_name"
 	FieldLastName   = "last_name"
 	FieldClinicName = "clinic_name"
+	// FieldLinkURL is the tracked redirect to the variant's Link.
+	FieldLinkURL = "link_url"
 )
 
 // Fields returns the fields campaign templates may use.
 func Fields() []string {
-	return []string{FieldFirstName, FieldLastName, FieldClinicName, message.FieldUnsubscribeURL, message.FieldPostalAddress}
+	return []string{FieldFirstName, FieldLastName, FieldClinicName, FieldLinkURL, message.FieldUnsubscribeURL, message.FieldPostalAddress}
 }
 
 // Identity is how the organisation appears in what it sends, and where its
@@ -98,18 +101,38 @@ func render(c compiled, vals message.Values) (Rendered, error) {
 // unsubscribe links: the id and an HMAC-SHA256 of it, so that a link
 // cannot be forged for another delivery.
 func (id Identity) UnsubscribeToken(deliveryID string) string {
+	return id.token("unsubscribe", deliveryID)
+}
+
+// ClickToken returns the signed token of a delivery's tracked link. It
+// differs from the unsubscribe token, so a click can never unsubscribe.
+func (id Identity) ClickToken(deliveryID string) string { return id.token("click", deliveryID) }
+
+func (id Identity) token(purpose, deliveryID string) string {
 	m := hmac.New(sha256.New, id.Secret)
-	m.Write([]byte("unsubscribe\x00" + deliveryID))
+	m.Write([]byte(purpose + "\x00" + deliveryID))
 	return deliveryID + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// VerifyToken returns the delivery id a token names, or an error.
-func (id Identity) VerifyToken(tok string) (string, error) {
+// VerifyToken returns the delivery id an unsubscribe token names, or an
+// error.
+func (id Identity) VerifyToken(tok string) (string, error) { return id.verify("unsubscribe", tok) }
+
+// VerifyClickToken returns the delivery id a click token names, or an
+// error.
+func (id Identity) VerifyClickToken(tok string) (string, error) { return id.verify("click", tok) }
+
+func (id Identity) verify(purpose, tok string) (string, error) {
 	did, _, ok := strings.Cut(tok, ".")
-	if !ok || did == "" || len(id.Secret) == 0 || !hmac.Equal([]byte(id.UnsubscribeToken(did)), []byte(tok)) {
-		return "", rapport.Errorf(rapport.ENOTFOUND, "unknown or invalid unsubscribe link")
+	if !ok || did == "" || len(id.Secret) == 0 || !hmac.Equal([]byte(id.token(purpose, did)), []byte(tok)) {
+		return "", rapport.Errorf(rapport.ENOTFOUND, "unknown or invalid link")
 	}
 	return did, nil
+}
+
+// ClickURL is the tracked redirect of a delivery.
+func (id Identity) ClickURL(deliveryID string) string {
+	return strings.TrimRight(id.BaseURL, "/") + "/r/" + id.ClickToken(deliveryID)
 }
 
 // UnsubscribeURL is the one-click link of a delivery.
@@ -142,6 +165,7 @@ type Previewer struct {
 func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now time.Time) rapport.CampaignPreview {
 	out := rapport.CampaignPreview{Campaign: c, Audience: count, Generated: now}
 	sample := message.Values{FieldFirstName: "Alex", FieldLastName: "Sample", FieldClinicName: p.Identity.OrgName,
+		FieldLinkURL:                strings.TrimRight(p.Identity.BaseURL, "/") + "/r/preview",
 		message.FieldUnsubscribeURL: strings.TrimRight(p.Identity.BaseURL, "/") + "/u/preview",
 		message.FieldPostalAddress:  p.Identity.PostalAddress}
 	pol := p.Policy
@@ -177,6 +201,9 @@ func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now
 			add("template", message.Blocker, templateMessage(err))
 			out.Variants = append(out.Variants, vp)
 			continue
+		}
+		if usesLink(tpl) && v.Link == "" {
+			add("link_without_destination", message.Blocker, "the variant uses {{link_url}} but has no link destination")
 		}
 		r, err := render(tpl, sample)
 		if err != nil {
@@ -278,4 +305,14 @@ func (l Launcher) Launch(ctx context.Context, actor rapport.Actor, id string) (r
 		}
 	}
 	return l.Store.LaunchCampaign(ctx, actor, id, Assigner(pv.Campaign))
+}
+
+// usesLink reports whether any template of c uses the tracked link.
+func usesLink(c compiled) bool {
+	for _, t := range []*message.Template{c.subject, c.text, c.html, c.sms} {
+		if t != nil && slices.Contains(t.Fields(), FieldLinkURL) {
+			return true
+		}
+	}
+	return false
 }

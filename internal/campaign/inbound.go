@@ -51,6 +51,7 @@ type OptOutStore interface {
 	OptedOut(ctx context.Context, orgID string, channel rapport.Channel, address string) (bool, error)
 	DeliveryByID(ctx context.Context, id string) (*rapport.Delivery, error)
 	RecordEngagement(ctx context.Context, e *rapport.EngagementEvent) (bool, error)
+	LaunchedCampaign(ctx context.Context, orgID, id string) (*rapport.Campaign, error)
 	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) (*rapport.Delivery, error)
 	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
 }
@@ -183,4 +184,30 @@ func (in *Inbound) HandleStatus(ctx context.Context, cb twilio.StatusCallback) e
 		err = in.Store.Suppress(ctx, d.OrgID, rapport.ChannelSMS, cb.To, "carrier_unsubscribed")
 	}
 	return err
+}
+
+// Click records a click on a delivery's tracked link (once per delivery:
+// the event's source id is the delivery) and returns where to redirect.
+func (in *Inbound) Click(ctx context.Context, token string) (string, error) {
+	did, err := in.Identity.VerifyClickToken(token)
+	if err != nil {
+		return "", err
+	}
+	d, err := in.Store.DeliveryByID(ctx, did)
+	if err != nil {
+		return "", rapport.Errorf(rapport.ENOTFOUND, "unknown or invalid link")
+	}
+	c, err := in.Store.LaunchedCampaign(ctx, d.OrgID, d.CampaignID)
+	if err != nil {
+		return "", err
+	}
+	v, ok := variantFor(c, d.Segment, d.Arm)
+	if !ok || v.Link == "" {
+		return "", rapport.Errorf(rapport.ENOTFOUND, "this link has no destination")
+	}
+	if _, err := in.Store.RecordEngagement(ctx, &rapport.EngagementEvent{OrgID: d.OrgID, CampaignID: d.CampaignID, DeliveryID: d.ID,
+		PatientID: d.PatientID, Channel: d.Channel, Type: rapport.EventClicked, At: in.now(), Source: "web", SourceID: d.ID}); err != nil {
+		return "", err
+	}
+	return v.Link, nil
 }

@@ -279,7 +279,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		tpl = ce.variants[v.Segment+"\x00"+orA(v.Arm)]
 	}
 	id := w.cfg.Identity
-	vals := message.Values{FieldFirstName: r.Given, FieldLastName: r.Family, FieldClinicName: id.OrgName,
+	vals := message.Values{FieldFirstName: r.Given, FieldLastName: r.Family, FieldClinicName: id.OrgName, FieldLinkURL: id.ClickURL(j.ID),
 		message.FieldUnsubscribeURL: id.UnsubscribeURL(j.ID), message.FieldPostalAddress: id.PostalAddress}
 	msg, err := render(tpl, vals)
 	if err != nil {

@@ -39,6 +39,7 @@ type CampaignDeps struct {
 //	POST /hooks/twilio/status               status callbacks (signed; matched by message SID)
 //	GET  /u/{token}                         unsubscribe page for people
 //	POST /u/{token}                         RFC 8058 one-click unsubscribe
+//	GET  /r/{token}                         tracked link: records a click, redirects
 //
 // The hooks and /u/ are unauthenticated: Twilio's signature and the
 // token's HMAC are their authentication.
@@ -55,6 +56,7 @@ func (s *Server) CampaignRoutes(d CampaignDeps) {
 		s.mux.HandleFunc("POST /hooks/twilio/status", h.twilioStatus)
 		s.mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
 		s.mux.HandleFunc("POST /u/{token}", h.unsubscribe)
+		s.mux.HandleFunc("GET /r/{token}", h.click)
 	}
 }
 
@@ -283,4 +285,16 @@ func unsubscribeTmpl() *template.Template {
 	return template.Must(template.New("u").Parse(`<!doctype html><title>Unsubscribe</title>
 <form method="post" action="/u/{{.}}"><input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe from these emails</button></form>`))
+}
+
+// click records a click on a tracked link and redirects to the variant's
+// destination (fixed at authoring, never taken from the request, so the
+// endpoint is no open redirect).
+func (h *campaignHandlers) click(w http.ResponseWriter, r *http.Request) {
+	to, err := h.d.Inbound.Click(r.Context(), r.PathValue("token"))
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusFound)
 }

@@ -166,6 +166,14 @@ func TestCampaignAPI(t *testing.T) {
 		t.Errorf("forged token = %d, want 404", resp.StatusCode)
 	}
 
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noRedirect.Get(u + "/r/" + id.ClickToken(did)); err != nil || resp.StatusCode != 404 {
+		t.Errorf("click on a variant without a link = %v %v, want 404", resp, err)
+	}
+	if resp, err := noRedirect.Get(u + "/r/" + tok); err != nil || resp.StatusCode != 404 {
+		t.Errorf("an unsubscribe token used as a click token = %v %v, want 404", resp, err)
+	}
+
 	// Twilio inbound STOP: unsigned is refused, signed revokes.
 	hook := u + "/hooks/twilio/general/inbound"
 	form := url.Values{"MessageSid": {"SM" + strings.Repeat("ab", 16)}, "AccountSid": {"AC" + strings.Repeat("cd", 16)}, "From": {"+15550100003"}, "To": {"+15005550006"}, "Body": {"stop"}, "NumMedia": {"0"}}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/rapport-health/rapport"
@@ -33,6 +34,12 @@ func validateCampaign(c *rapport.Campaign) error {
 		}
 		if v.Weight < 0 || v.Weight > 1000 {
 			return rapport.Errorf(rapport.EINVALID, "campaign field variants[%d].weight must be 0..1000", i)
+		}
+		if v.Link != "" {
+			u, err := url.Parse(v.Link)
+			if err != nil || u.Scheme != "https" || u.Host == "" || len(v.Link) > 2000 {
+				return rapport.Errorf(rapport.EINVALID, "campaign field variants[%d].link must be an https:// URL", i)
+			}
 		}
 		key := v.Segment + "\x00" + c.Variants[i].Arm
 		if seen[key] {
