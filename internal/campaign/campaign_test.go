@@ -485,6 +485,17 @@ func TestStatusCallbacks(t *testing.T) {
 	if !mapsEqual(counts, map[rapport.DeliveryState]int{rapport.DeliveryDelivered: 1, rapport.DeliveryBounced: 1}) {
 		t.Errorf("states after callbacks = %v, want 1 delivered, 1 bounced", counts)
 	}
+	// An ordinary reply is linked to the text it answers, once.
+	for range 2 {
+		if _, err := in.HandleSMS(ctx, e.admin.OrgID, twilio.Inbound{MessageSID: "SMreply1", From: msgs[0].To, Body: "Can I come Friday?"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var replied int
+	rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'replied'`, &replied)
+	if replied != 1 {
+		t.Errorf("replied events = %d, want 1", replied)
+	}
 	var delivered, bounced int
 	rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'delivered'`, &delivered)
 	rawRow(e, `SELECT COUNT(*) FROM engagement_events WHERE type = 'bounced'`, &bounced)

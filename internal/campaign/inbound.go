@@ -52,6 +52,7 @@ type OptOutStore interface {
 	DeliveryByID(ctx context.Context, id string) (*rapport.Delivery, error)
 	RecordEngagement(ctx context.Context, e *rapport.EngagementEvent) (bool, error)
 	LaunchedCampaign(ctx context.Context, orgID, id string) (*rapport.Campaign, error)
+	LatestSentTo(ctx context.Context, orgID string, channel rapport.Channel, address string) (*rapport.Delivery, error)
 	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) (*rapport.Delivery, error)
 	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
 }
@@ -111,6 +112,20 @@ func (in *Inbound) HandleSMS(ctx context.Context, orgID string, m twilio.Inbound
 				Type: rapport.EventOptedOut, At: now, Source: "twilio", SourceID: m.MessageSID + ":" + pid, Detail: "sms_stop"}); err != nil {
 				return rep.Intent, err
 			}
+		}
+	case compliance.IntentNone:
+		// An ordinary reply answers the last campaign text to that number.
+		d, err := in.Store.LatestSentTo(ctx, orgID, rapport.ChannelSMS, m.From)
+		if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+			break
+		}
+		if err != nil {
+			return rep.Intent, err
+		}
+		if _, err := in.Store.RecordEngagement(ctx, &rapport.EngagementEvent{OrgID: orgID, CampaignID: d.CampaignID, DeliveryID: d.ID,
+			PatientID: d.PatientID, Channel: rapport.ChannelSMS, Type: rapport.EventReplied, At: now, Source: "twilio",
+			SourceID: m.MessageSID}); err != nil {
+			return rep.Intent, err
 		}
 	case compliance.IntentOptIn:
 		// START re-grants only what the carrier blocked for treatment

@@ -485,3 +485,20 @@ func (s *Store) OrgIDBySlug(ctx context.Context, slug string) (string, error) {
 	}
 	return o.ID, nil
 }
+
+// LatestSentTo returns the delivery most recently sent on channel to any
+// patient of orgID at address, for linking a reply to what it answers.
+func (s *Store) LatestSentTo(ctx context.Context, orgID string, channel rapport.Channel, address string) (*rapport.Delivery, error) {
+	col := "email"
+	if channel == rapport.ChannelSMS || channel == rapport.ChannelVoice {
+		col = "phone"
+	}
+	var d rapport.Delivery
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT `+deliveryCols+` FROM deliveries d JOIN patients p ON p.id = d.patient_id
+		WHERE d.org_id = ? AND p.org_id = ? AND p.`+col+` = ? AND d.channel = ? AND d.sent_at > 0 ORDER BY d.sent_at DESC LIMIT 1`),
+		orgID, orgID, address, string(channel)).Scan(scanDelivery(nil, &d)...)
+	if err != nil {
+		return nil, notFound("delivery", err)
+	}
+	return &d, nil
+}
