@@ -559,3 +559,16 @@ func TestClickRedirect(t *testing.T) {
 		t.Errorf("create with an http link: %v, want invalid", err)
 	}
 }
+
+func TestSafeCauseHasNoAddress(t *testing.T) {
+	errs := []error{
+		&email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "<pat.doe@example.org>: no such user"},
+		fmt.Errorf("send: %w", &twilio.APIError{Status: 400, Code: 21211, Message: "The 'To' number +15550100 is not a valid phone number."}),
+		fmt.Errorf("dial: %w", fmt.Errorf("pat.doe@example.org")),
+	}
+	for _, err := range errs {
+		if got := safeCause(err); strings.Contains(got, "pat.doe") || strings.Contains(got, "5550100") {
+			t.Errorf("safeCause(%v) = %q carries the address", err, got)
+		}
+	}
+}

@@ -145,7 +145,7 @@ func (in *Inbound) HandleSMS(ctx context.Context, orgID string, m twilio.Inbound
 		if _, err := in.SMS.Send(ctx, p); err != nil {
 			// The opt-out is recorded; a failed confirmation must not undo
 			// or repeat it.
-			in.logger().Warn("sms confirmation not sent", "intent", rep.Intent.String(), "err", err)
+			in.logger().Warn("sms confirmation not sent", "intent", rep.Intent.String(), "cause", safeCause(err))
 		}
 	}
 	return rep.Intent, nil

@@ -314,7 +314,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 			if email.IsTransient(err) {
 				return w.retry(out, now, "transient")
 			}
-			w.log.Warn("email refused", "delivery", j.ID, "err", err)
+			w.log.Warn("email refused", "delivery", j.ID, "cause", safeCause(err))
 			return w.fail(out, "permanent")
 		}
 		out.ProviderID = m.MessageID
@@ -343,7 +343,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 			if twilio.IsTransient(err) {
 				return w.retry(out, now, "transient")
 			}
-			w.log.Warn("sms refused", "delivery", j.ID, "err", err)
+			w.log.Warn("sms refused", "delivery", j.ID, "cause", safeCause(err))
 			return w.fail(out, "permanent")
 		}
 		out.ProviderID = res.SID
@@ -419,3 +419,18 @@ func (l *limiter) wait(ctx context.Context) error {
 
 // String describes the worker for logs.
 func (w *Worker) String() string { return fmt.Sprintf("campaign worker %s", w.cfg.Owner) }
+
+// safeCause describes a provider error for logs without its text, which
+// may echo the recipient's address or number (PHI): the SMTP reply code
+// or Twilio's error code only.
+func safeCause(err error) string {
+	var se *email.SMTPError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("smtp %s %d %s", se.Command, se.Code, se.Enhanced)
+	}
+	var ae *twilio.APIError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("twilio http %d code %d", ae.Status, ae.Code)
+	}
+	return fmt.Sprintf("%T", errors.Unwrap(err))
+}
