@@ -572,3 +572,17 @@ func TestSafeCauseHasNoAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestLaunchOnlyEmailOrSMS(t *testing.T) {
+	e := newEnv(t, time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC), nil)
+	ctx := context.Background()
+	c := &rapport.Campaign{Name: "Call", Channel: rapport.ChannelVoice, Purpose: rapport.PurposeCare,
+		Variants: []rapport.Variant{{SMS: "hello"}}}
+	if err := e.s.CreateCampaign(ctx, e.market, c); err != nil {
+		t.Fatal(err)
+	}
+	l := Launcher{Store: e.s, Previewer: Previewer{Identity: e.ident}}
+	if _, err := l.Launch(ctx, e.market, c.ID); rapport.ErrorCode(err) != rapport.EINVALID {
+		t.Errorf("launch of a voice campaign: %v, want invalid", err)
+	}
+}

@@ -295,6 +295,9 @@ func (l Launcher) Launch(ctx context.Context, actor rapport.Actor, id string) (r
 	if err != nil {
 		return rapport.LaunchResult{}, err
 	}
+	if ch := pv.Campaign.Channel; ch != rapport.ChannelEmail && ch != rapport.ChannelSMS {
+		return rapport.LaunchResult{}, rapport.Errorf(rapport.EINVALID, "campaigns are delivered by email or sms, not %s", ch)
+	}
 	if pv.Blocked {
 		for _, v := range pv.Variants {
 			for _, f := range v.Findings {
