@@ -149,9 +149,9 @@ func (e *em) chunkStep(c int, post []float64) float64 {
 		row := e.x[i*p : (i+1)*p]
 		copy(post, e.logW)
 		for j, v := range row {
-			t := e.logT[(j*(Categories+1)+int(v))*k:][:k]
-			for h := range post {
-				post[h] += t[h]
+			t := e.logT[(j*(Categories+1)+int(v))*k:][:len(post)]
+			for h, w := range t {
+				post[h] += w
 			}
 		}
 		m := post[0]
@@ -170,13 +170,12 @@ func (e *em) chunkStep(c int, post []float64) float64 {
 			post[h] *= inv
 			tot[h] += post[h]
 		}
+		// A missing answer (v = 0) adds to row 0 of its item, which the
+		// M-step never reads: cheaper than a branch per answer.
 		for j, v := range row {
-			if v == 0 {
-				continue
-			}
-			a := cnt[(j*(Categories+1)+int(v))*k:][:k]
-			for h := range a {
-				a[h] += post[h]
+			a := cnt[(j*(Categories+1)+int(v))*k:][:len(post)]
+			for h, w := range post {
+				a[h] += w
 			}
 		}
 	}
