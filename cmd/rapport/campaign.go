@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +45,7 @@ type campaignFlags struct {
 	owner                               string
 	dataDir                             string
 	reconcileURL                        string
+	dkimKey, dkimSelector, dkimDomain   string
 }
 
 func (f *campaignFlags) register(fs *flag.FlagSet, e *env) {
@@ -66,6 +70,9 @@ func (f *campaignFlags) register(fs *flag.FlagSet, e *env) {
 	fs.DurationVar(&f.lease, "worker-lease", 2*time.Minute, "how long a claim holds before another worker may recover it")
 	fs.Float64Var(&f.emailRate, "email-rate", 0, "most emails per second per process (0: unlimited)")
 	fs.Float64Var(&f.smsRate, "sms-rate", 10, "most SMS per second per process (0: unlimited)")
+	fs.StringVar(&f.dkimKey, "dkim-key", e.getenv("RAPPORT_DKIM_KEY"), "PEM file of a PKCS#8 RSA or Ed25519 key to DKIM-sign campaign email (env RAPPORT_DKIM_KEY)")
+	fs.StringVar(&f.dkimSelector, "dkim-selector", e.getenv("RAPPORT_DKIM_SELECTOR"), "DKIM selector (env RAPPORT_DKIM_SELECTOR)")
+	fs.StringVar(&f.dkimDomain, "dkim-domain", e.getenv("RAPPORT_DKIM_DOMAIN"), "DKIM signing domain (env RAPPORT_DKIM_DOMAIN)")
 	fs.StringVar(&f.reconcileURL, "reconcile-url", e.getenv("RAPPORT_RECONCILE_URL"), "message lookup URL with {message_id}, asked after a crash whether an in-flight email was accepted; empty: resend with the same Message-ID (env RAPPORT_RECONCILE_URL)")
 	fs.StringVar(&f.owner, "worker-id", "", "name of this process in leases; host name and process id when empty")
 }
@@ -118,7 +125,15 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 	}
 	var es *email.Sender
 	if f.smtpAddr != "" {
-		es, err = email.NewSender(email.Config{Addr: f.smtpAddr, Username: f.smtpUser, Password: f.smtpPass, Conns: f.smtpConns, DisableTLS: f.smtpNoTLS})
+		var signers []*email.DKIM
+		if f.dkimKey != "" {
+			d, err := loadDKIM(f.dkimKey, f.dkimSelector, f.dkimDomain)
+			if err != nil {
+				return err
+			}
+			signers = append(signers, d)
+		}
+		es, err = email.NewSender(email.Config{Addr: f.smtpAddr, Username: f.smtpUser, Password: f.smtpPass, Conns: f.smtpConns, DisableTLS: f.smtpNoTLS}, signers...)
 		if err != nil {
 			return fmt.Errorf("smtp: %w", err)
 		}
@@ -177,4 +192,28 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 		log.Info("campaign delivery started", "workers", max(f.workers, 1), "email", es != nil, "sms", sms != nil)
 	}
 	return nil
+}
+
+// loadDKIM reads a PKCS#8 PEM private key (RSA or Ed25519) for DKIM.
+func loadDKIM(path, selector, domain string) (*email.DKIM, error) {
+	if selector == "" || domain == "" {
+		return nil, errors.New("--dkim-key needs --dkim-selector and --dkim-domain")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("dkim key: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, errors.New("dkim key: not a PEM file")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("dkim key: %w", err)
+	}
+	signer, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("dkim key: not a signing key")
+	}
+	return &email.DKIM{Domain: domain, Selector: selector, Key: signer}, nil
 }

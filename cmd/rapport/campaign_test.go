@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -387,6 +390,24 @@ func TestCampaignEndToEnd(t *testing.T) {
 	for _, canary := range []string{"FamE01", "GivE01", "e01@example.org", "5550100"} {
 		if strings.Contains(logs.String(), canary) {
 			t.Errorf("server log contains patient data %q", canary)
+		}
+	}
+}
+
+func TestLoadDKIM(t *testing.T) {
+	dir := t.TempDir()
+	_, priv, _ := ed25519.GenerateKey(nil)
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	good := filepath.Join(dir, "k.pem")
+	os.WriteFile(good, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	bad := filepath.Join(dir, "bad.pem")
+	os.WriteFile(bad, []byte("not pem"), 0o600)
+	if d, err := loadDKIM(good, "s1", "example.org"); err != nil || d.Selector != "s1" || d.Domain != "example.org" {
+		t.Errorf("loadDKIM(good) = %+v, %v", d, err)
+	}
+	for _, tt := range []struct{ path, sel, dom string }{{bad, "s1", "example.org"}, {good, "", "example.org"}, {filepath.Join(dir, "none"), "s", "d"}} {
+		if _, err := loadDKIM(tt.path, tt.sel, tt.dom); err == nil {
+			t.Errorf("loadDKIM(%q, %q, %q) accepted it", filepath.Base(tt.path), tt.sel, tt.dom)
 		}
 	}
 }
