@@ -40,7 +40,11 @@ func TestVerifier(t *testing.T) {
 		{"edited detail", func(es []rapport.AuditEntry) []rapport.AuditEntry { es[1].Detail = "x"; return es }, nil, "entry 2: content"},
 		{"deleted middle", func(es []rapport.AuditEntry) []rapport.AuditEntry { return append(es[:2:2], es[3:]...) }, nil, "entry 3 missing"},
 		{"deleted tail", func(es []rapport.AuditEntry) []rapport.AuditEntry { return es[:4] }, nil, "only 4 entries"},
-		{"forged signature", nil, func(c Checkpoint) Checkpoint { c.Signature = append([]byte{}, c.Signature...); c.Signature[0] ^= 1; return c }, "bad signature"},
+		{"forged signature", nil, func(c Checkpoint) Checkpoint {
+			c.Signature = append([]byte{}, c.Signature...)
+			c.Signature[0] ^= 1
+			return c
+		}, "bad signature"},
 		{"checkpoint of another history", nil, func(c Checkpoint) Checkpoint {
 			c.Head = make([]byte, HashSize)
 			signer.Sign(&c)
