@@ -346,3 +346,14 @@ type ChannelPurpose struct {
 	Channel Channel
 	Purpose Purpose
 }
+
+// DMTarget is where a social_dm delivery goes: the patient's author id on
+// an organisation's connected account, taken from a conversation that
+// staff (or a verified identifier) linked to the patient and in which the
+// patient sent a direct message first.
+type DMTarget struct {
+	ConversationID string
+	Network        Network
+	AccountID      string
+	AuthorID       string
+}

@@ -44,6 +44,7 @@ type campaignFlags struct {
 	emailRate, smsRate                  float64
 	owner                               string
 	dataDir                             string
+	connectors                          campaign.Connectors // the inbox's connected accounts (social_dm)
 	reconcileURL                        string
 	dkimKey, dkimSelector, dkimDomain   string
 }
@@ -181,6 +182,9 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 			}
 			if sms != nil {
 				wc.SMS = sms
+			}
+			if f.connectors != nil {
+				wc.DMTargets, wc.Connectors = s, f.connectors
 			}
 			w := campaign.NewWorker(wc)
 			workers.Add(1)

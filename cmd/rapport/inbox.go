@@ -79,6 +79,7 @@ type inboxOrgFile struct {
 type inboxRuntime struct {
 	svc   *inbox.Service
 	hooks http.Handler
+	reg   *inbox.Registry // the connected accounts, which also send campaign social DMs
 	wg    sync.WaitGroup
 	stop  context.CancelFunc
 }
@@ -155,7 +156,7 @@ func (f *inboxFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log *
 	if err != nil {
 		return nil, err
 	}
-	rt := &inboxRuntime{svc: svc, hooks: hooks}
+	rt := &inboxRuntime{svc: svc, hooks: hooks, reg: reg}
 	bg, stop := context.WithCancel(ctx)
 	rt.stop = func() { stop(); rt.wg.Wait() }
 	poller := inbox.NewPoller(svc, reg, f.poll)

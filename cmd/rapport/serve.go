@@ -63,6 +63,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cf.dataDir = sf.data
+	cf.connectors = ib.reg
 	return serve(ctx, log, s, ln, httpapi.Config{SecureCookies: !*insecure, BaseURL: *baseURL, Model: model, Inbox: ib.svc, Hooks: ib.hooks,
 		Publish: pub.svc, Pages: pub.pages}, *checkpointEvery, e.stdout, &cf)
 }

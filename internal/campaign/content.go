@@ -295,8 +295,8 @@ func (l Launcher) Launch(ctx context.Context, actor rapport.Actor, id string) (r
 	if err != nil {
 		return rapport.LaunchResult{}, err
 	}
-	if ch := pv.Campaign.Channel; ch != rapport.ChannelEmail && ch != rapport.ChannelSMS {
-		return rapport.LaunchResult{}, rapport.Errorf(rapport.EINVALID, "campaigns are delivered by email or sms, not %s", ch)
+	if ch := pv.Campaign.Channel; ch != rapport.ChannelEmail && ch != rapport.ChannelSMS && ch != rapport.ChannelSocialDM {
+		return rapport.LaunchResult{}, rapport.Errorf(rapport.EINVALID, "campaigns are delivered by email, sms or social_dm, not %s", ch)
 	}
 	if pv.Blocked {
 		for _, v := range pv.Variants {

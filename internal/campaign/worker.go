@@ -35,16 +35,34 @@ type SMSSender interface {
 	Send(ctx context.Context, p twilio.SendParams) (*twilio.Message, error)
 }
 
+// DMTargets finds where a patient's social DM goes (the store's
+// SocialDMTarget): ENOTFOUND when no conversation linked to the patient
+// holds a direct message the patient sent first.
+type DMTargets interface {
+	SocialDMTarget(ctx context.Context, orgID, patientID string) (rapport.DMTarget, error)
+}
+
+// Connectors finds the connector of an organisation's connected social
+// account (internal/inbox.Registry).
+type Connectors interface {
+	Connector(ctx context.Context, orgID string, network rapport.Network, accountID string) (rapport.Connector, error)
+}
+
 // Reconciler answers, for a delivery found in flight after a crash,
 // whether the provider already accepted it (known=false: it cannot tell).
 type Reconciler func(ctx context.Context, job rapport.DeliveryJob) (sent, known bool)
 
 // WorkerConfig configures a Worker.
 type WorkerConfig struct {
-	Queue    Queue
-	Email    EmailSender // nil: email deliveries fail with no_sender
-	SMS      SMSSender   // nil: SMS deliveries fail with no_sender
-	Identity Identity
+	Queue Queue
+	Email EmailSender // nil: email deliveries fail with no_sender
+	SMS   SMSSender   // nil: SMS deliveries fail with no_sender
+	// DMTargets and Connectors send social_dm deliveries through the
+	// social inbox's connected accounts (either nil: they fail with
+	// no_sender).
+	DMTargets  DMTargets
+	Connectors Connectors
+	Identity   Identity
 	// Owner names this worker in leases; unique per process.
 	Owner string
 	// Batch is how many deliveries one claim takes (100); Lease how long
@@ -225,14 +243,36 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		return out
 	}
 	r := j.Recipient
+	// 0. A social DM goes only where the patient wrote first, in a
+	// conversation linked to the patient, as it stands now.
+	var dm rapport.DMTarget
+	wroteFirst := false
+	if j.Channel == rapport.ChannelSocialDM {
+		if w.cfg.DMTargets == nil || w.cfg.Connectors == nil {
+			return w.fail(out, "no_sender")
+		}
+		var err error
+		dm, err = w.cfg.DMTargets.SocialDMTarget(ctx, j.OrgID, j.PatientID)
+		switch {
+		case err == nil:
+			wroteFirst = true
+		case rapport.ErrorCode(err) != rapport.ENOTFOUND:
+			w.log.Error("social dm target", "delivery", j.ID, "err", err)
+			return w.retry(out, now, "dm_lookup")
+		}
+	}
 	// 1. Consent and suppression as they are now, not as at launch.
-	dec := compliance.MaySend(j.Purpose, j.Channel, compliance.ConsentState{Status: r.Consent, Suppressed: r.Suppressed})
+	dec := compliance.MaySend(j.Purpose, j.Channel, compliance.ConsentState{Status: r.Consent, Suppressed: r.Suppressed,
+		PatientWroteFirst: wroteFirst})
 	if !dec.Allowed {
 		return skip(dec.Reason)
 	}
 	addr := r.Email
-	if j.Channel == rapport.ChannelSMS {
+	switch j.Channel {
+	case rapport.ChannelSMS:
 		addr = r.Phone
+	case rapport.ChannelSocialDM:
+		addr = dm.AuthorID
 	}
 	if addr == "" {
 		return skip("no_address")
@@ -347,6 +387,28 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 			return w.fail(out, "permanent")
 		}
 		out.ProviderID = res.SID
+	case rapport.ChannelSocialDM:
+		conn, err := w.cfg.Connectors.Connector(ctx, j.OrgID, dm.Network, dm.AccountID)
+		if err != nil {
+			w.log.Warn("social dm connector", "delivery", j.ID, "network", string(dm.Network), "err", err)
+			return w.fail(out, "no_connector")
+		}
+		text := msg.Text
+		if text == "" {
+			text = msg.SMS
+		}
+		if strings.TrimSpace(text) == "" {
+			return skip("empty_message")
+		}
+		ref, err := conn.SendDM(ctx, dm.AuthorID, text)
+		if err != nil {
+			if rapport.ErrorCode(err) == rapport.EINVALID {
+				w.log.Warn("social dm refused", "delivery", j.ID, "network", string(dm.Network))
+				return w.fail(out, "permanent")
+			}
+			return w.retry(out, now, "transient")
+		}
+		out.ProviderID = ref.NetworkID
 	default:
 		return w.fail(out, "unsupported_channel")
 	}

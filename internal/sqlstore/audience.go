@@ -102,6 +102,12 @@ func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time, suppr
 			q.args = append(q.args, string(af.Channel))
 		}
 	}
+	// A social DM reaches only a patient who wrote first in a linked
+	// conversation; the worker checks again at send time.
+	if af.Channel == rapport.ChannelSocialDM {
+		where = append(where, dmWroteFirst("c.org_id", "c.patient_id"))
+		q.args = append(q.args, dmWroteFirstArgs()...)
+	}
 	// Age bands compare ISO dates as text: born on or before the day
 	// MinAge years ago, and after the day MaxAge+1 years ago.
 	day := now.UTC()

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"CampaignLaunch", testCampaignLaunch},
 		{"DeliveryQueue", testDeliveryQueue},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"SocialDM", testSocialDM},
 		{"InboxDedupe", testInboxDedupe},
 		{"InboxThreading", testInboxThreading},
 		{"InboxWork", testInboxWork},

@@ -1,0 +1,76 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rapport-health/rapport"
+)
+
+// dmItem is a direct message from author to the organisation's Mastodon
+// account.
+func dmItem(networkID, author string) *rapport.InboxItem {
+	it := inboxItem(networkID, "", "", "hello, a question about my visit")
+	it.Kind, it.Private, it.AuthorID = rapport.KindDM, true, author
+	return it
+}
+
+// testSocialDM checks where a campaign's social DM may go: only to a
+// patient linked to a conversation in which the patient sent a direct
+// message first, within the organisation; the audience counts only them.
+func testSocialDM(t *testing.T, open Opener) {
+	f := setup(t, open)
+	ctx := context.Background()
+	dmCare := consent(rapport.ChannelSocialDM, rapport.PurposeCare, rapport.ConsentGranted, epoch.Add(-time.Hour))
+	var recs []rapport.ImportRecord
+	for _, mrn := range []string{"DM-A", "DM-B", "DM-C"} {
+		recs = append(recs, rapport.ImportRecord{Patient: patient(mrn, "Fam"+mrn, "Giv"), Consents: []rapport.ConsentEvent{dmCare}})
+	}
+	f.importRecs(t, f.admin, recs...)
+	ps, _, err := f.s.FindPatients(ctx, f.admin, rapport.PatientFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, p := range ps {
+		ids[p.Identifier(rapport.SystemMRN)] = p.ID
+	}
+	ag := f.agent(t, f.org.ID, "agent@general.org")
+	// A wrote a DM and staff linked it; B's linked conversation is a
+	// public mention; C wrote a DM that nobody linked.
+	a := f.store(t, ag, dmItem("dm-1", "author-a"))[0]
+	b := f.store(t, ag, inboxItem("m-1", "", "", "@hospital hello"))[0]
+	f.store(t, ag, dmItem("dm-2", "author-c"))
+	for conv, mrn := range map[string]string{a.ConversationID: "DM-A", b.ConversationID: "DM-B"} {
+		if _, err := f.s.LinkPatient(ctx, ag, conv, ids[mrn]); err != nil {
+			t.Fatalf("LinkPatient(%s): %v", mrn, err)
+		}
+	}
+	got, err := f.s.SocialDMTarget(ctx, f.org.ID, ids["DM-A"])
+	want := rapport.DMTarget{ConversationID: a.ConversationID, Network: rapport.NetworkMastodon, AccountID: "acct-1", AuthorID: "author-a"}
+	if err != nil || got != want {
+		t.Errorf("SocialDMTarget(A) = %+v, %v; want %+v", got, err, want)
+	}
+	for _, mrn := range []string{"DM-B", "DM-C"} {
+		if got, err := f.s.SocialDMTarget(ctx, f.org.ID, ids[mrn]); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Errorf("SocialDMTarget(%s) = %+v, %v; want not found", mrn, got, err)
+		}
+	}
+	other, _ := f.newOrg(t, "other")
+	if got, err := f.s.SocialDMTarget(ctx, other.ID, ids["DM-A"]); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("SocialDMTarget(other org, A) = %+v, %v; want not found", got, err)
+	}
+	marketer := rapport.Actor{OrgID: f.org.ID, Role: rapport.RoleMarket, Name: "m"}
+	count, err := f.s.CountAudience(ctx, marketer, rapport.AudienceFilter{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare})
+	if err != nil || count.Total != 1 {
+		t.Errorf("social_dm audience = %+v, %v; want 1 (A only)", count, err)
+	}
+	// Unlinking A's conversation takes A out of reach.
+	if _, err := f.s.LinkPatient(ctx, ag, a.ConversationID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.SocialDMTarget(ctx, f.org.ID, ids["DM-A"]); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("SocialDMTarget(A) after unlinking: %v, want not found", err)
+	}
+}
