@@ -216,8 +216,16 @@ func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now
 			content = message.Content{Channel: c.Channel, Text: v.SMS}
 			read = r.SMS
 		}
-		for _, f := range message.Check(content, pol) {
-			add(f.Code, f.Severity, f.Message)
+		if c.Channel == rapport.ChannelSocialDM {
+			// message.Check has no rules for direct messages yet: a DM
+			// carries the plain-text body and must have one.
+			if strings.TrimSpace(v.Text) == "" {
+				add(message.FindingEmpty, message.Blocker, "the direct message text is empty")
+			}
+		} else {
+			for _, f := range message.Check(content, pol) {
+				add(f.Code, f.Severity, f.Message)
+			}
 		}
 		if p.Guard != nil {
 			for _, text := range []string{r.Subject, read} {

@@ -393,14 +393,10 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 			w.log.Warn("social dm connector", "delivery", j.ID, "network", string(dm.Network), "err", err)
 			return w.fail(out, "no_connector")
 		}
-		text := msg.Text
-		if text == "" {
-			text = msg.SMS
-		}
-		if strings.TrimSpace(text) == "" {
+		if strings.TrimSpace(msg.Text) == "" {
 			return skip("empty_message")
 		}
-		ref, err := conn.SendDM(ctx, dm.AuthorID, text)
+		ref, err := conn.SendDM(ctx, dm.AuthorID, msg.Text)
 		if err != nil {
 			if rapport.ErrorCode(err) == rapport.EINVALID {
 				w.log.Warn("social dm refused", "delivery", j.ID, "network", string(dm.Network))

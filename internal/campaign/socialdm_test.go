@@ -1,0 +1,130 @@
+package campaign
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/internal/inbox"
+	"github.com/rapport-health/rapport/internal/mastodon"
+	"github.com/rapport-health/rapport/internal/mastodon/mastodontest"
+)
+
+var dmCare = rapport.ChannelPurpose{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}
+
+// A social_dm campaign sent with the real Mastodon client against the
+// stand-in server: only a patient linked to a conversation in which the
+// patient sent a direct message first gets one, exactly once; the others
+// are skipped with a recorded reason, re-checked at send time.
+func TestWorkerSocialDM(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{
+		{"A", "America/Chicago", "", []rapport.ChannelPurpose{dmCare}}, // linked, wrote first: one DM
+		{"B", "America/Chicago", "", []rapport.ChannelPurpose{dmCare}}, // linked to a public mention only by send time
+		{"C", "America/Chicago", "", []rapport.ChannelPurpose{dmCare}}, // DM unlinked by send time
+		{"D", "America/Chicago", "", []rapport.ChannelPurpose{dmCare}}, // consent revoked by send time
+		{"E", "America/Chicago", "", []rapport.ChannelPurpose{dmCare}}, // never wrote: not in the audience
+	})
+	ctx := context.Background()
+	srv := mastodontest.NewServer()
+	defer srv.Close()
+	hosp, hospTok := srv.CreateAccount("riverside", "Riverside Health")
+	acct := map[string]string{} // Mastodon account id by MRN
+	for _, mrn := range []string{"A", "B", "C", "D", "E"} {
+		a, _ := srv.CreateAccount("pat"+strings.ToLower(mrn), "Patient "+mrn)
+		acct[mrn] = a.ID
+	}
+	client, err := mastodon.New(mastodon.Config{Server: srv.URL, Token: hospTok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &rapport.User{OrgID: e.admin.OrgID, Email: "agent@general.example", Role: rapport.RoleAgent, PasswordHash: "$argon2id$test"}
+	if err := e.s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	agent := rapport.Actor{OrgID: u.OrgID, Role: rapport.RoleAgent, UserID: u.ID, Name: u.Email, Addr: "test"}
+	reg := &inbox.Registry{}
+	reg.Add(inbox.Account{OrgID: e.admin.OrgID, AccountID: "masto-main", Conn: client})
+
+	item := func(id, mrn string, kind rapport.ItemKind) string {
+		t.Helper()
+		it := &rapport.InboxItem{SocialItem: rapport.SocialItem{Network: rapport.NetworkMastodon, AccountID: "masto-main", NetworkID: id,
+			Kind: kind, Private: kind == rapport.KindDM, AuthorID: acct[mrn], AuthorHandle: "pat" + mrn, Text: "hello", CreatedAt: now.Add(-time.Hour)},
+			Triage: rapport.ItemTriage{Intent: "question", Urgency: 1}, Queue: "general"}
+		res, err := e.s.StoreItems(ctx, agent, []*rapport.InboxItem{it})
+		if err != nil {
+			t.Fatalf("StoreItems: %v", err)
+		}
+		return res[0].ConversationID
+	}
+	link := func(conv, mrn string) {
+		t.Helper()
+		pid := ""
+		if mrn != "" {
+			pid = e.ids[mrn]
+		}
+		if _, err := e.s.LinkPatient(ctx, agent, conv, pid); err != nil {
+			t.Fatalf("LinkPatient: %v", err)
+		}
+	}
+	convs := map[string]string{}
+	for _, mrn := range []string{"A", "B", "C", "D"} {
+		convs[mrn] = item("dm-"+mrn, mrn, rapport.KindDM)
+		link(convs[mrn], mrn)
+	}
+	item("dm-E", "E", rapport.KindDM) // E wrote, but nobody linked the conversation
+
+	c := &rapport.Campaign{Name: "Flu clinic", Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare,
+		Variants: []rapport.Variant{{Text: "Hi {{first_name|there}}, the flu clinic is open this week."}}}
+	if res := e.launch(t, c); res.Deliveries != 4 {
+		t.Fatalf("launch = %+v, want 4 deliveries (A-D, not E)", res)
+	}
+	// Between launch and send: B's DM conversation is unlinked and a public
+	// mention linked instead, C's is unlinked, D revokes consent.
+	link(convs["B"], "")
+	link(item("mention-B", "B", rapport.KindMention), "B")
+	link(convs["C"], "")
+	if _, err := e.s.RevokeConsents(ctx, e.admin.OrgID, e.ids["D"], []rapport.ChannelPurpose{dmCare}, "test", "", now); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWorker(WorkerConfig{Queue: e.s, DMTargets: e.s, Connectors: reg, Identity: e.ident, Owner: "w1",
+		Now: func() time.Time { return e.now }, Poll: time.Millisecond})
+	e.drain(t, w)
+	e.drain(t, w) // nothing is sent twice
+
+	sent := srv.StatusesBy(hosp.ID)
+	if len(sent) != 1 {
+		t.Fatalf("the hospital account posted %d statuses, want 1 DM to A", len(sent))
+	}
+	dm := sent[0]
+	if dm.Visibility != "direct" || len(dm.Mentions) != 1 || dm.Mentions[0].ID != acct["A"] || !strings.Contains(dm.Content, "GivA, the flu clinic is open") {
+		t.Errorf("DM = visibility %q, mentions %+v, content %q; want a direct message to A", dm.Visibility, dm.Mentions, dm.Content)
+	}
+	want := map[string][3]string{
+		"A": {string(rapport.DeliverySent), "", dm.ID},
+		"B": {string(rapport.DeliverySkipped), "patient_not_first", ""},
+		"C": {string(rapport.DeliverySkipped), "patient_not_first", ""},
+		"D": {string(rapport.DeliverySkipped), "revoked", ""},
+	}
+	for mrn, w := range want {
+		var got [3]string
+		if err := e.raw.QueryRow(`SELECT state, reason, provider_id FROM deliveries WHERE patient_id = ?`, e.ids[mrn]).Scan(&got[0], &got[1], &got[2]); err != nil {
+			t.Fatalf("delivery of %s: %v", mrn, err)
+		}
+		if got != w {
+			t.Errorf("delivery of %s = %q, want %q", mrn, got, w)
+		}
+	}
+}
+
+// Without connectors a social_dm delivery fails rather than vanishing.
+func TestWorkerSocialDMNoSender(t *testing.T) {
+	w := NewWorker(WorkerConfig{})
+	out := w.deliver(context.Background(), &rapport.DeliveryJob{Delivery: rapport.Delivery{ID: "d1", Channel: rapport.ChannelSocialDM,
+		Purpose: rapport.PurposeCare}}, func(time.Time) {})
+	if out.State != rapport.DeliveryFailed || out.Reason != "no_sender" {
+		t.Errorf("deliver without connectors = %s/%s, want failed/no_sender", out.State, out.Reason)
+	}
+}
