@@ -356,4 +356,7 @@ type DMTarget struct {
 	Network        Network
 	AccountID      string
 	AuthorID       string
+	// WroteAt is when the patient sent that direct message (Meta allows a
+	// page to answer only within 24 hours of it).
+	WroteAt time.Time
 }

@@ -128,3 +128,80 @@ func TestWorkerSocialDMNoSender(t *testing.T) {
 		t.Errorf("deliver without connectors = %s/%s, want failed/no_sender", out.State, out.Reason)
 	}
 }
+
+// dmQueue serves one launched social_dm campaign; deliver needs nothing
+// else of the queue.
+type dmQueue struct{ Queue }
+
+func (dmQueue) LaunchedCampaign(_ context.Context, orgID, id string) (*rapport.Campaign, error) {
+	return &rapport.Campaign{ID: id, OrgID: orgID, Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare,
+		Variants: []rapport.Variant{{Arm: "A", Text: "Hi {{first_name|there}}"}}}, nil
+}
+
+type fixedTarget rapport.DMTarget
+
+func (f fixedTarget) SocialDMTarget(context.Context, string, string) (rapport.DMTarget, error) {
+	return rapport.DMTarget(f), nil
+}
+
+// dmConn records direct messages; the other Connector methods are unused.
+type dmConn struct {
+	rapport.Connector
+	sent []string
+}
+
+func (c *dmConn) SendDM(_ context.Context, author, text string) (rapport.PostRef, error) {
+	c.sent = append(c.sent, author+": "+text)
+	return rapport.PostRef{NetworkID: "mid.1"}, nil
+}
+
+type oneConn struct{ c *dmConn }
+
+func (o oneConn) Connector(context.Context, string, rapport.Network, string) (rapport.Connector, error) {
+	return o.c, nil
+}
+
+// Facebook and Instagram allow a page to message someone only within 24
+// hours of their last message; Mastodon has no such window.
+func TestWorkerSocialDMMessagingWindow(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		network   rapport.Network
+		ago       time.Duration
+		wantState rapport.DeliveryState
+		wantWhy   string
+	}{
+		{"facebook within 24 h", rapport.NetworkFacebook, 23 * time.Hour, rapport.DeliverySent, ""},
+		{"facebook after 24 h", rapport.NetworkFacebook, 25 * time.Hour, rapport.DeliverySkipped, "outside_messaging_window"},
+		{"instagram after 24 h", rapport.NetworkInstagram, 25 * time.Hour, rapport.DeliverySkipped, "outside_messaging_window"},
+		{"mastodon after a week", rapport.NetworkMastodon, 7 * 24 * time.Hour, rapport.DeliverySent, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn := &dmConn{}
+			w := NewWorker(WorkerConfig{Queue: dmQueue{}, Connectors: oneConn{conn}, Now: func() time.Time { return now },
+				DMTargets: fixedTarget{Network: tt.network, AccountID: "page", AuthorID: "psid-1", WroteAt: now.Add(-tt.ago)}})
+			j := &rapport.DeliveryJob{Delivery: rapport.Delivery{ID: "d1", OrgID: "o1", CampaignID: "c1", PatientID: "p1",
+				Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare, Arm: "A"},
+				Recipient: rapport.Recipient{Given: "Ann", Consent: rapport.ConsentGranted}}
+			out := w.deliver(context.Background(), j, func(time.Time) {})
+			if out.State != tt.wantState || out.Reason != tt.wantWhy {
+				t.Fatalf("deliver = %s/%q, want %s/%q", out.State, out.Reason, tt.wantState, tt.wantWhy)
+			}
+			wantSent := 0
+			if tt.wantState == rapport.DeliverySent {
+				wantSent = 1
+				if out.ProviderID != "mid.1" {
+					t.Errorf("provider id = %q, want the network's mid.1", out.ProviderID)
+				}
+			}
+			if len(conn.sent) != wantSent {
+				t.Errorf("sent %q, want %d DM", conn.sent, wantSent)
+			}
+			if wantSent == 1 && conn.sent[0] != "psid-1: Hi Ann" {
+				t.Errorf("sent %q, want %q", conn.sent[0], "psid-1: Hi Ann")
+			}
+		})
+	}
+}

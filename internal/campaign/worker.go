@@ -267,6 +267,12 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 	if !dec.Allowed {
 		return skip(dec.Reason)
 	}
+	// Meta lets a page message someone only within 24 hours of their last
+	// message (its standard messaging window); a campaign uses no message
+	// tags.
+	if wroteFirst && (dm.Network == rapport.NetworkFacebook || dm.Network == rapport.NetworkInstagram) && now.Sub(dm.WroteAt) > 24*time.Hour {
+		return skip("outside_messaging_window")
+	}
 	addr := r.Email
 	switch j.Channel {
 	case rapport.ChannelSMS:

@@ -38,15 +38,16 @@ func dmWroteFirstArgs() []any {
 func (s *Store) SocialDMTarget(ctx context.Context, orgID, patientID string) (rapport.DMTarget, error) {
 	var t rapport.DMTarget
 	var network string
+	var wrote int64
 	args := append([]any{orgID, patientID}, dmWroteFirstArgs()...)
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT ic.id, ic.network, ic.account_id, ii.author_id
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT ic.id, ic.network, ic.account_id, ii.author_id, ii.created_at
 		FROM inbox_conversations ic JOIN inbox_items ii ON ii.conversation_id = ic.id
 		WHERE ic.org_id = ? AND ic.patient_id = ? AND ic.network IN (`+qmarks(len(dmNetworks()))+`)
 		AND ii.org_id = ic.org_id AND ii.kind = ? AND ii.author_id <> ''
-		ORDER BY ii.received_at DESC, ii.id DESC LIMIT 1`), args...).Scan(&t.ConversationID, &network, &t.AccountID, &t.AuthorID)
+		ORDER BY ii.created_at DESC, ii.id DESC LIMIT 1`), args...).Scan(&t.ConversationID, &network, &t.AccountID, &t.AuthorID, &wrote)
 	if err != nil {
 		return t, notFound("social dm conversation", err)
 	}
-	t.Network = rapport.Network(network)
+	t.Network, t.WroteAt = rapport.Network(network), fromMicros(wrote)
 	return t, nil
 }

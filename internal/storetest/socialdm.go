@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/rapport-health/rapport"
 )
 
@@ -48,9 +50,12 @@ func testSocialDM(t *testing.T, open Opener) {
 		}
 	}
 	got, err := f.s.SocialDMTarget(ctx, f.org.ID, ids["DM-A"])
-	want := rapport.DMTarget{ConversationID: a.ConversationID, Network: rapport.NetworkMastodon, AccountID: "acct-1", AuthorID: "author-a"}
-	if err != nil || got != want {
-		t.Errorf("SocialDMTarget(A) = %+v, %v; want %+v", got, err, want)
+	want := rapport.DMTarget{ConversationID: a.ConversationID, Network: rapport.NetworkMastodon, AccountID: "acct-1", AuthorID: "author-a",
+		WroteAt: epoch}
+	if err != nil {
+		t.Errorf("SocialDMTarget(A): %v", err)
+	} else if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SocialDMTarget(A) (-want +got):\n%s", diff)
 	}
 	for _, mrn := range []string{"DM-B", "DM-C"} {
 		if got, err := f.s.SocialDMTarget(ctx, f.org.ID, ids[mrn]); rapport.ErrorCode(err) != rapport.ENOTFOUND {
