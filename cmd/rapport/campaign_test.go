@@ -8,14 +8,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,47 +30,7 @@ import (
 // free port until the test ends.
 func startServerEnv(t *testing.T, public string, flags []string, vars map[string]string) (base string, logs *syncBuffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	base = "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
-	var out syncBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: logs, getenv: func(k string) string { return vars[k] }}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, e, append([]string{"serve", "--addr", addr, "--insecure-cookies", "--base-url", public}, flags...))
-	}()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	var once sync.Once
-	t.Cleanup(func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		})
-	})
+	base, logs, _ = startServer(t, func(k string) string { return vars[k] }, append([]string{"--base-url", public}, flags...)...)
 	return base, logs
 }
 

@@ -174,7 +174,7 @@ func TestFoundationEndToEnd(t *testing.T) {
 				t.Fatalf("tokens %q %q", tokenA, tokenB)
 			}
 
-			base, logs, stop := startServer(t, be.flags)
+			base, logs, stop := startServer(t, nil, be.flags...)
 			get := func(path, token string) (int, map[string]any) {
 				req, _ := http.NewRequest("GET", base+path, nil)
 				if token != "" {
@@ -295,9 +295,14 @@ func TestFoundationEndToEnd(t *testing.T) {
 	}
 }
 
-// startServer runs `rapport serve` on a free port until stop is called.
-func startServer(t *testing.T, flags []string) (base string, logs *syncBuffer, stop func()) {
+// startServer runs `rapport serve` with getenv (nil: an empty environment)
+// on a free port, with args after the listen flags, until stop is called or
+// the test ends. stop fails the test if serve does not stop within 30 s.
+func startServer(t *testing.T, getenv func(string) string, args ...string) (base string, logs *syncBuffer, stop func()) {
 	t.Helper()
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -307,11 +312,11 @@ func startServer(t *testing.T, flags []string) (base string, logs *syncBuffer, s
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &syncBuffer{}
 	var out syncBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: logs, getenv: func(string) string { return "" }}
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: logs, getenv: getenv}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", addr, "--insecure-cookies"}, flags...)) }()
+	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", addr, "--insecure-cookies"}, args...)) }()
 	base = "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		resp, err := http.Get(base + "/healthz")
 		if err == nil {
@@ -332,8 +337,13 @@ func startServer(t *testing.T, flags []string) (base string, logs *syncBuffer, s
 	stop = func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve: %v\n%s", err, logs.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not stop within 30 s")
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -111,48 +110,13 @@ func TestServeInboxEndToEnd(t *testing.T) {
 	}
 }
 
-// startInboxServer runs serve with getenv and returns its URL.
+// startInboxServer runs serve with getenv and returns its URL and a stop
+// function that also checks that no item text reached the logs.
 func startInboxServer(t *testing.T, getenv func(string) string, flags []string) (string, func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs, out syncBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &logs, getenv: getenv}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", addr, "--insecure-cookies"}, flags...)) }()
-	base := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	base, logs, stop := startServer(t, getenv, flags...)
 	return base, func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
+		stop()
 		if strings.Contains(logs.String(), "nurses") {
 			t.Error("an item's text reached the logs")
 		}

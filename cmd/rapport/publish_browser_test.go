@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,43 +59,7 @@ func e2eHarness(t *testing.T) (node, dir string) {
 // startDashboard runs serve with getenv until the test ends.
 func startDashboard(t *testing.T, getenv func(string) string, flags []string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	var logs, out syncBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &logs, getenv: getenv}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", addr, "--insecure-cookies"}, flags...)) }()
-	base := "http://" + addr
-	for deadline := time.Now().Add(15 * time.Second); ; {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	var once sync.Once
-	t.Cleanup(func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v\n%s", err, logs.String())
-			}
-		})
-	})
+	base, _, _ := startServer(t, getenv, flags...)
 	return base
 }
 
