@@ -42,8 +42,8 @@ func (s *Server) fhirError(w http.ResponseWriter, r *http.Request, err error) {
 	writeFHIR(w, status, fhir.NewOperationOutcome(err))
 }
 
-// fhirAuthn wraps authentication so that its failures are
-// OperationOutcomes too.
+// actorOrFail returns the request's actor, or answers 401 with an
+// OperationOutcome.
 func (s *Server) actorOrFail(w http.ResponseWriter, r *http.Request) (rapport.Actor, bool) {
 	a, ok := ActorFrom(r.Context())
 	if !ok {

@@ -53,9 +53,9 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// audited runs fn and then appends e in its own write transaction. Reads use
-// it: the data is read from the read pool, and is returned only once the
-// audit entry is durable.
+// audited appends e in its own write transaction. Reads use it: the data is
+// read from the read pool, and is returned only once the audit entry is
+// durable.
 func (s *Store) audited(ctx context.Context, e rapport.AuditEntry) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.appendAudit(ctx, tx, &e) })
 }

@@ -25,9 +25,9 @@ type Dialect struct {
 	IsUnique func(error) bool
 }
 
-// rebind rewrites `?` placeholders for the dialect. The store's SQL never has
+// Rebind rewrites `?` placeholders for the dialect. The store's SQL never has
 // `?` inside string literals.
-func (d Dialect) rebind(q string) string {
+func (d Dialect) Rebind(q string) string {
 	if !d.Numbered {
 		return q
 	}

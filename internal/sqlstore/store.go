@@ -76,7 +76,7 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // q rebinds a query for the dialect.
-func (s *Store) q(query string) string { return s.d.rebind(query) }
+func (s *Store) q(query string) string { return s.d.Rebind(query) }
 
 // clock returns the current time truncated to what the databases keep.
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -161,7 +161,7 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS) error
 	for _, name := range names {
 		version := strings.TrimSuffix(name, ".sql")
 		var n int
-		if err := db.QueryRowContext(ctx, d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
+		if err := db.QueryRowContext(ctx, d.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&n); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 		if n > 0 {
@@ -179,7 +179,7 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, migrations fs.FS) error
 			_ = tx.Rollback()
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
-		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
+		if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`),
 			version, time.Now().UnixMicro()); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("migration %s: %w", name, err)

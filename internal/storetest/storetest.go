@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,10 +73,15 @@ var epoch = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func newConfig() sqlstore.Config {
 	seed := sha256.Sum256([]byte("storetest audit key"))
+	var mu sync.Mutex
 	now := epoch
 	return sqlstore.Config{
 		Signer: audit.NewSigner(ed25519.NewKeyFromSeed(seed[:])),
+		// A clock that moves 1 ms per reading, safe for stores used from
+		// several goroutines.
 		Now: func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
 			now = now.Add(time.Millisecond)
 			return now
 		},
@@ -400,21 +406,7 @@ func testConsentHistory(t *testing.T, open Opener) {
 		Purpose: rapport.PurposeCare, Status: rapport.ConsentRevoked, Source: "staff"}), rapport.EINVALID)
 }
 
-func rebind(s *sqlstore.Store, q string) string {
-	if !s.Dialect().Numbered {
-		return q
-	}
-	out, n := []byte{}, 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			out = append(out, fmt.Sprintf("$%d", n)...)
-			continue
-		}
-		out = append(out, q[i])
-	}
-	return string(out)
-}
+func rebind(s *sqlstore.Store, q string) string { return s.Dialect().Rebind(q) }
 
 func testFindPatients(t *testing.T, open Opener) {
 	f := setup(t, open)
