@@ -296,6 +296,42 @@ func TestSendParallel(t *testing.T) {
 	}
 }
 
+// TestSendStaleSession: a pooled session the server has dropped fails on
+// its first command, before any of the message is sent, so the message
+// goes at once over a new session; a session cut after the message's
+// content was sent is never retried (the server may have accepted it).
+func TestSendStaleSession(t *testing.T) {
+	ctx := context.Background()
+	t.Run("dropped idle session", func(t *testing.T) {
+		s := startSink(t, func(s *sink) { s.dropAfter = 1 })
+		snd, _ := NewSender(Config{Addr: s.addr(), Conns: 1, Timeout: 5 * time.Second})
+		defer snd.Close()
+		for i := range 3 {
+			if err := snd.Send(ctx, testMessage(i)); err != nil {
+				t.Fatalf("Send %d after the server dropped the pooled session: %v", i, err)
+			}
+			time.Sleep(20 * time.Millisecond) // let the server's close arrive
+		}
+		if got, sessions := len(s.messages()), s.sessions.Load(); got != 3 || sessions != 3 {
+			t.Errorf("sink got %d messages over %d sessions, want 3 over 3", got, sessions)
+		}
+	})
+	t.Run("cut after the content", func(t *testing.T) {
+		s := startSink(t, func(s *sink) { s.hangUpAt = 2 })
+		snd, _ := NewSender(Config{Addr: s.addr(), Conns: 1, Timeout: 5 * time.Second})
+		defer snd.Close()
+		if err := snd.Send(ctx, testMessage(1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := snd.Send(ctx, testMessage(2)); err == nil || !IsTransient(err) {
+			t.Fatalf("Send cut before the reply = %v, want a transient error", err)
+		}
+		if got := s.received.Load(); got != 2 {
+			t.Errorf("sink read %d messages, want 2: a message whose content was sent must not go again", got)
+		}
+	})
+}
+
 func TestSendCancelled(t *testing.T) {
 	// A server that accepts and never answers: the context bounds the wait.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

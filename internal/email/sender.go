@@ -108,29 +108,39 @@ func (s *Sender) SendRaw(ctx context.Context, from, to string, raw []byte) error
 		return ctx.Err()
 	}
 	defer func() { <-s.slots }()
-	c, err := s.take(ctx)
-	if err != nil {
-		return err
-	}
-	stop := c.deadline(ctx, s.cfg.Timeout)
-	err = c.send(from, to, raw)
-	stop()
-	if err != nil && (!isReply(err) || errors.Is(err, errConnLost)) {
-		c.nc.Close()
-		if ctx.Err() != nil {
-			return errors.Join(ctx.Err(), err)
+	for {
+		c, reused, err := s.take(ctx)
+		if err != nil {
+			return err
 		}
+		stop := c.deadline(ctx, s.cfg.Timeout)
+		err = c.send(from, to, raw)
+		stop()
+		if err != nil && (!isReply(err) || errors.Is(err, errConnLost)) {
+			c.nc.Close()
+			if ctx.Err() != nil {
+				return errors.Join(ctx.Err(), err)
+			}
+			// A pooled session the server has since dropped fails on its
+			// first command. Nothing of the message was sent, so it goes
+			// again at once on another session rather than being deferred
+			// as a transient failure.
+			if reused && !c.body && !isReply(err) {
+				continue
+			}
+			return err
+		}
+		s.put(c)
 		return err
 	}
-	s.put(c)
-	return err
 }
 
-func (s *Sender) take(ctx context.Context) (*conn, error) {
+// take returns an idle session (reused) or a new one.
+func (s *Sender) take(ctx context.Context) (c *conn, reused bool, err error) {
 	s.mu.Lock()
 	if s.done {
 		s.mu.Unlock()
-		return nil, rapport.Errorf(rapport.EINVALID, "email: sender is closed")
+		return nil, false, rapport.Errorf(rapport.EINVALID, "email: sender is closed")
 	}
 	for n := len(s.idle); n > 0; n = len(s.idle) {
 		c := s.idle[n-1]
@@ -142,10 +152,11 @@ func (s *Sender) take(ctx context.Context) (*conn, error) {
 			continue
 		}
 		s.mu.Unlock()
-		return c, nil
+		return c, true, nil
 	}
 	s.mu.Unlock()
-	return dial(ctx, &s.cfg)
+	c, err = dial(ctx, &s.cfg)
+	return c, false, err
 }
 
 func (s *Sender) put(c *conn) {

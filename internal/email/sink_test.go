@@ -35,6 +35,12 @@ type sink struct {
 	mu       sync.Mutex
 	msgs     []sinkMsg
 	sessions atomic.Int64
+	// dropAfter > 0 ends each session, without a word, after that many
+	// messages (a server dropping an idle pooled session). hangUpAt > 0
+	// makes the message with that number (counted over all sessions, from
+	// 1) be read in full and then the session cut before the reply.
+	dropAfter int
+	hangUpAt  int64
 }
 
 type sinkMsg struct {
@@ -100,6 +106,7 @@ func (s *sink) serve(nc net.Conn) {
 	reply("220 sink ready")
 	var from, to string
 	var isTLS, authed bool
+	accepted := 0
 	for {
 		line, err := r.ReadLine()
 		if err != nil {
@@ -197,14 +204,22 @@ func (s *sink) serve(nc net.Conn) {
 			if err != nil {
 				return
 			}
-			s.received.Add(1)
+			n := s.received.Add(1)
 			if s.keep {
 				s.mu.Lock()
 				s.msgs = append(s.msgs, sinkMsg{From: from, To: to, Data: string(data), TLS: isTLS, Authed: authed})
 				s.mu.Unlock()
 			}
 			from, to = "", ""
+			if n == s.hangUpAt {
+				return
+			}
 			reply("250 2.0.0 queued")
+			bw.Flush()
+			accepted++
+			if s.dropAfter > 0 && accepted >= s.dropAfter {
+				return
+			}
 		case "RSET":
 			from, to = "", ""
 			reply("250 ok")

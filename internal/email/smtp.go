@@ -23,6 +23,10 @@ type conn struct {
 	tls  bool
 	sent int
 	used time.Time // when the session last finished a message
+	// body is set once send starts writing a message's content: a failure
+	// after that may have left the message accepted, so it is never sent
+	// again on another session; a failure before it is safe to retry.
+	body bool
 }
 
 // dial opens a session: greeting, EHLO, STARTTLS (then EHLO again) and AUTH
@@ -197,6 +201,7 @@ func isLoopback(addr string) bool {
 // saving two round trips per message. A refused command leaves the session
 // usable (after RSET); an I/O error does not (the caller closes it).
 func (c *conn) send(from, to string, data []byte) (err error) {
+	c.body = false
 	if _, ok := c.ext["PIPELINING"]; ok {
 		fmt.Fprintf(c.w, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", from, to)
 		if err := c.w.Flush(); err != nil {
@@ -242,6 +247,7 @@ func (c *conn) send(from, to string, data []byte) (err error) {
 			}
 		}
 	}
+	c.body = true
 	dw := textproto.NewWriter(c.w).DotWriter()
 	if _, err := dw.Write(data); err != nil {
 		return err
