@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"strings"
 	"sync"
@@ -358,6 +359,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 				return out
 			}
 			if email.IsTransient(err) {
+				w.log.Warn("email deferred", "delivery", j.ID, "attempt", j.Attempts, "cause", safeCause(err))
 				return w.retry(out, now, "transient")
 			}
 			w.log.Warn("email refused", "delivery", j.ID, "cause", safeCause(err))
@@ -387,6 +389,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 				return skip(compliance.ReasonSuppressed)
 			}
 			if twilio.IsTransient(err) {
+				w.log.Warn("sms deferred", "delivery", j.ID, "attempt", j.Attempts, "cause", safeCause(err))
 				return w.retry(out, now, "transient")
 			}
 			w.log.Warn("sms refused", "delivery", j.ID, "cause", safeCause(err))
@@ -495,6 +498,15 @@ func safeCause(err error) string {
 	var ae *twilio.APIError
 	if errors.As(err, &ae) {
 		return fmt.Sprintf("twilio http %d code %d", ae.Status, ae.Code)
+	}
+	var oe *net.OpError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case errors.As(err, &oe):
+		return "network " + oe.Op
 	}
 	return fmt.Sprintf("%T", errors.Unwrap(err))
 }
