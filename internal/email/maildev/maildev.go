@@ -8,11 +8,16 @@
 // npm; the server binds to free loopback ports and is stopped by the
 // test's cleanup. When node, npm or maildev cannot be started the test is
 // skipped, or fails when the environment has CI=true.
+//
+// maildev runs behind guard.js (node --require): maildev 2.2.1 exits on a
+// socket error from a client that vanished mid-reply, which the crash test
+// causes on purpose; the guard ignores exactly those errors.
 package maildev
 
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,10 +29,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
+
+//go:embed guard.js
+var guardJS []byte
 
 // Version is the maildev release the harness installs.
 const Version = "2.2.1"
@@ -43,7 +52,8 @@ type Server struct {
 	SMTPAddr string // host:port of its SMTP service
 	WebURL   string // base URL of its HTTP API, e.g. http://127.0.0.1:41234
 	cmd      *exec.Cmd
-	log      *bytes.Buffer
+	log      *syncBuffer
+	exited   chan struct{}
 }
 
 // Start installs maildev if needed, starts it and waits until it answers.
@@ -72,9 +82,14 @@ func Start(tb testing.TB, opts Options) *Server {
 	s := &Server{
 		SMTPAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(smtpPort)),
 		WebURL:   "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(webPort)),
-		log:      &bytes.Buffer{},
+		log:      &syncBuffer{},
+		exited:   make(chan struct{}),
 	}
-	args := []string{bin, "--smtp", strconv.Itoa(smtpPort), "--web", strconv.Itoa(webPort),
+	guard := filepath.Join(tb.TempDir(), "maildev-guard.js")
+	if err := os.WriteFile(guard, guardJS, 0o644); err != nil {
+		unavailable("write guard: %v", err)
+	}
+	args := []string{"--require", guard, bin, "--smtp", strconv.Itoa(smtpPort), "--web", strconv.Itoa(webPort),
 		"--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--mail-directory", tb.TempDir(), "--silent"}
 	if opts.User != "" {
 		args = append(args, "--incoming-user", opts.User, "--incoming-pass", opts.Pass)
@@ -85,7 +100,7 @@ func Start(tb testing.TB, opts Options) *Server {
 	if err := s.cmd.Start(); err != nil {
 		unavailable("start: %v", err)
 	}
-	exited := make(chan struct{})
+	exited := s.exited
 	go func() { s.cmd.Wait(); close(exited) }()
 	tb.Cleanup(func() {
 		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
@@ -310,4 +325,34 @@ func (s *Server) get(ctx context.Context, path string) ([]byte, error) {
 		return nil, fmt.Errorf("maildev %s: HTTP %d", path, resp.StatusCode)
 	}
 	return b, nil
+}
+
+// Err returns nil while maildev runs, and an error with the end of its
+// output once it has exited.
+func (s *Server) Err() error {
+	select {
+	case <-s.exited:
+		return fmt.Errorf("maildev exited: %s", tail([]byte(s.log.String())))
+	default:
+		return nil
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's output copier and a
+// reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
