@@ -47,6 +47,9 @@ func (f AudienceFilter) Validate() error {
 	if _, err := ParsePurpose(string(f.Purpose)); err != nil {
 		return Errorf(EINVALID, "audience field purpose: %s", ErrorMessage(err))
 	}
+	if !f.Purpose.Messaging() {
+		return Errorf(EINVALID, "audience field purpose: %s is consent to measurement; no message is sent for it", f.Purpose)
+	}
 	if f.MinProbability < 0 || f.MinProbability > 1 {
 		return Errorf(EINVALID, "audience field min_probability must be within 0..1")
 	}
@@ -305,6 +308,9 @@ type Recipient struct {
 	Consent ConsentStatus
 	// Suppressed is set when the address bounced or complained.
 	Suppressed bool
+	// TrackOpens is set when the patient granted email tracking consent
+	// (PurposeTracking): only then may an email carry an open pixel.
+	TrackOpens bool
 	// Sent are the times of this patient's earlier sends on the same
 	// channel and purpose within the last eight days, for frequency caps.
 	Sent []time.Time

@@ -103,10 +103,21 @@ const (
 	PurposeCare       Purpose = "care"       // treatment and care: reminders, follow-up
 	PurposeOperations Purpose = "operations" // health-care operations: surveys, billing notices
 	PurposeMarketing  Purpose = "marketing"  // marketing and fund-raising
+	// PurposeTracking is consent to measurement, not to messages: whether
+	// the opening of an email may be recorded (a one-pixel image). Nothing
+	// is ever sent for this purpose; it only lets a message sent for
+	// another purpose carry the pixel.
+	PurposeTracking Purpose = "tracking"
 )
 
 // Purposes lists every purpose, in a stable order.
-func Purposes() []Purpose { return []Purpose{PurposeCare, PurposeOperations, PurposeMarketing} }
+func Purposes() []Purpose {
+	return []Purpose{PurposeCare, PurposeOperations, PurposeMarketing, PurposeTracking}
+}
+
+// Messaging reports whether messages may be sent for p (every purpose but
+// tracking).
+func (p Purpose) Messaging() bool { return p != PurposeTracking }
 
 // ConsentStatus is the state a consent event puts a (channel, purpose) in.
 type ConsentStatus string
@@ -135,7 +146,7 @@ func ParsePurpose(s string) (Purpose, error) {
 			return p, nil
 		}
 	}
-	return "", Errorf(EINVALID, "unknown purpose %q (want care, operations or marketing)", s)
+	return "", Errorf(EINVALID, "unknown purpose %q (want care, operations, marketing or tracking)", s)
 }
 
 // ParseConsentStatus returns the status named s.

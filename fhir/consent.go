@@ -235,7 +235,7 @@ func walkProvision(p *Provision, path string, in provisionScope, state map[conse
 			case SystemPurpose:
 				pu, err := rapport.ParsePurpose(cd.Code)
 				if err != nil {
-					return consentErr(path+".purpose", "unknown purpose code (want care, operations or marketing)")
+					return consentErr(path+".purpose", "unknown purpose code (want care, operations, marketing or tracking)")
 				}
 				purposes = append(purposes, pu)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
 	"net/mail"
 	"path/filepath"
@@ -557,6 +558,85 @@ func TestClickRedirect(t *testing.T) {
 	c3.Variants[0].Link = "http://insecure.example"
 	if err := e.s.CreateCampaign(ctx, e.market, c3); rapport.ErrorCode(err) != rapport.EINVALID {
 		t.Errorf("create with an http link: %v, want invalid", err)
+	}
+}
+
+// TestOpenPixel: only a patient who granted email tracking consent gets
+// an open pixel, only in the HTML part; an open is recorded once, and not
+// at all once the consent is revoked.
+func TestOpenPixel(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	track := rapport.ChannelPurpose{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeTracking}
+	e := newEnv(t, now, []person{
+		{"O1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt, track}},
+		{"O2", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}},
+		{"O3", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt, track}},
+	})
+	c := emailCampaign()
+	c.Variants[0].HTML = "<html><body><p>Hi {{first_name|there}}</p><p>{{postal_address}} <a href=\"{{unsubscribe_url}}\">Unsubscribe</a></p></body></html>"
+	e.launch(t, c)
+	e.drain(t, e.worker())
+	ctx := context.Background()
+	pixels := map[string]string{} // by recipient: the open token in the HTML
+	for _, m := range e.mails.msgs {
+		if strings.Contains(m.Text, "/o/") {
+			t.Errorf("%s: text part carries a pixel", m.To.Address)
+		}
+		const at = `<img src="https://r.example.org/o/`
+		i := strings.Index(m.HTML, at)
+		if i < 0 {
+			continue
+		}
+		tok, _, _ := strings.Cut(m.HTML[i+len(at):], `"`)
+		pixels[m.To.Address] = tok
+		if !strings.HasSuffix(m.HTML, "</body></html>") {
+			t.Errorf("%s: pixel not placed inside the body: %q", m.To.Address, m.HTML)
+		}
+	}
+	if len(e.mails.msgs) != 3 || len(pixels) != 2 || pixels["o1@example.org"] == "" || pixels["o3@example.org"] == "" {
+		t.Fatalf("sent %d emails, pixels for %v; want 3 emails and pixels for o1 and o3 only", len(e.mails.msgs), slices.Sorted(maps.Keys(pixels)))
+	}
+	in := &Inbound{Store: e.s, Identity: e.ident, Now: func() time.Time { return e.now }}
+	for range 2 {
+		if err := in.Open(ctx, pixels["o1@example.org"]); err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+	}
+	// O3 withdraws tracking consent after the send and before opening.
+	if _, err := e.s.RevokeConsents(ctx, e.admin.OrgID, e.ids["O3"], []rapport.ChannelPurpose{track}, "staff", "", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Open(ctx, pixels["o3@example.org"]); err != nil {
+		t.Fatalf("Open after revocation: %v", err)
+	}
+	// A pixel token forged for O2 (the secret is ours) records nothing: no
+	// consent.
+	var o2 string
+	if err := e.raw.QueryRow(`SELECT id FROM deliveries WHERE patient_id = ?`, e.ids["O2"]).Scan(&o2); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Open(ctx, e.ident.OpenToken(o2)); err != nil {
+		t.Fatalf("Open for O2: %v", err)
+	}
+	var opens []string
+	rows, err := e.raw.Query(`SELECT patient_id FROM engagement_events WHERE type = 'opened'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var pid string
+		rows.Scan(&pid)
+		opens = append(opens, pid)
+	}
+	rows.Close()
+	if len(opens) != 1 || opens[0] != e.ids["O1"] {
+		t.Errorf("opened events for %v, want one, for O1 (%s)", opens, e.ids["O1"])
+	}
+	did, _, _ := strings.Cut(pixels["o1@example.org"], ".")
+	for _, bad := range []string{e.ident.ClickToken(did), e.ident.UnsubscribeToken(did), did + ".xx", ""} {
+		if err := in.Open(ctx, bad); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+			t.Errorf("Open(%q) = %v, want not found", bad, err)
+		}
 	}
 }
 

@@ -130,6 +130,29 @@ func (id Identity) verify(purpose, tok string) (string, error) {
 	return did, nil
 }
 
+// OpenToken returns the signed token of a delivery's open pixel, distinct
+// from its click and unsubscribe tokens.
+func (id Identity) OpenToken(deliveryID string) string { return id.token("open", deliveryID) }
+
+// VerifyOpenToken returns the delivery id an open token names, or an
+// error.
+func (id Identity) VerifyOpenToken(tok string) (string, error) { return id.verify("open", tok) }
+
+// OpenURL is the open pixel of a delivery.
+func (id Identity) OpenURL(deliveryID string) string {
+	return strings.TrimRight(id.BaseURL, "/") + "/o/" + id.OpenToken(deliveryID)
+}
+
+// withOpenPixel adds a delivery's open pixel to an HTML body, before
+// </body> when there is one.
+func withOpenPixel(html, url string) string {
+	img := `<img src="` + url + `" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">`
+	if i := strings.LastIndex(strings.ToLower(html), "</body>"); i >= 0 {
+		return html[:i] + img + html[i:]
+	}
+	return html + img
+}
+
 // ClickURL is the tracked redirect of a delivery.
 func (id Identity) ClickURL(deliveryID string) string {
 	return strings.TrimRight(id.BaseURL, "/") + "/r/" + id.ClickToken(deliveryID)

@@ -51,6 +51,7 @@ type OptOutStore interface {
 	OptedOut(ctx context.Context, orgID string, channel rapport.Channel, address string) (bool, error)
 	DeliveryByID(ctx context.Context, id string) (*rapport.Delivery, error)
 	RecordEngagement(ctx context.Context, e *rapport.EngagementEvent) (bool, error)
+	RecordOpen(ctx context.Context, deliveryID string, at time.Time) (bool, error)
 	LaunchedCampaign(ctx context.Context, orgID, id string) (*rapport.Campaign, error)
 	LatestSentTo(ctx context.Context, orgID string, channel rapport.Channel, address string) (*rapport.Delivery, error)
 	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) (*rapport.Delivery, error)
@@ -225,4 +226,20 @@ func (in *Inbound) Click(ctx context.Context, token string) (string, error) {
 		return "", err
 	}
 	return v.Link, nil
+}
+
+// Open records that a delivery's email was opened (its pixel fetched):
+// once per delivery, and only while the patient's email tracking consent
+// stands (the store checks it at the moment of the open).
+func (in *Inbound) Open(ctx context.Context, token string) error {
+	did, err := in.Identity.VerifyOpenToken(token)
+	if err != nil {
+		return err
+	}
+	if _, err := in.Store.RecordOpen(ctx, did, in.now()); rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		return rapport.Errorf(rapport.ENOTFOUND, "unknown or invalid link")
+	} else if err != nil {
+		return err
+	}
+	return nil
 }

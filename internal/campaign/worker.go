@@ -345,6 +345,11 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		if err := w.email.wait(ctx); err != nil {
 			return w.retry(out, now, "cancelled")
 		}
+		// An open pixel only for a patient who consented to tracking, and
+		// only in an HTML part (a text email cannot carry one).
+		if r.TrackOpens && msg.HTML != "" {
+			msg.HTML = withOpenPixel(msg.HTML, id.OpenURL(j.ID))
+		}
 		m := &email.Message{From: id.From, To: mail.Address{Name: strings.TrimSpace(r.Given + " " + r.Family), Address: r.Email},
 			Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Date: now,
 			MessageID: j.MessageID + "@" + id.MessageDomain, UnsubscribeURL: id.UnsubscribeURL(j.ID),

@@ -40,6 +40,7 @@ type CampaignDeps struct {
 //	GET  /u/{token}                         unsubscribe page for people
 //	POST /u/{token}                         RFC 8058 one-click unsubscribe
 //	GET  /r/{token}                         tracked link: records a click, redirects
+//	GET  /o/{token}                         open pixel: records an open where tracking consent stands
 //
 // The hooks and /u/ are unauthenticated: Twilio's signature and the
 // token's HMAC are their authentication.
@@ -57,6 +58,7 @@ func (s *Server) CampaignRoutes(d CampaignDeps) {
 		s.mux.HandleFunc("GET /u/{token}", h.unsubscribePage)
 		s.mux.HandleFunc("POST /u/{token}", h.unsubscribe)
 		s.mux.HandleFunc("GET /r/{token}", h.click)
+		s.mux.HandleFunc("GET /o/{token}", h.open)
 	}
 }
 
@@ -297,4 +299,22 @@ func (h *campaignHandlers) click(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, to, http.StatusFound)
+}
+
+// pixel is a transparent 1×1 GIF.
+var pixel = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+// open serves a delivery's open pixel and records the open (Inbound.Open
+// decides whether it may). The image is the same whatever happened, so
+// the response tells a mail client or scanner nothing; only a failure to
+// record is an error.
+func (h *campaignHandlers) open(w http.ResponseWriter, r *http.Request) {
+	if err := h.d.Inbound.Open(r.Context(), r.PathValue("token")); err != nil && rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		h.s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/gif")
+	w.Header().Set("Cache-Control", "no-store, private")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Write(pixel)
 }

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -172,6 +173,23 @@ func TestCampaignAPI(t *testing.T) {
 	}
 	if resp, err := noRedirect.Get(u + "/r/" + tok); err != nil || resp.StatusCode != 404 {
 		t.Errorf("an unsubscribe token used as a click token = %v %v, want 404", resp, err)
+	}
+
+	// The open pixel: the same image whatever the token (it tells a client
+	// or scanner nothing), never cached; the delivery was not sent, so no
+	// open is recorded.
+	for _, tk := range []string{id.OpenToken(did), tok, "forged.AAAA"} {
+		resp, err := http.Get(u + "/o/" + tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/gif" || !strings.HasPrefix(string(body), "GIF89a") ||
+			!strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+			t.Errorf("GET /o/%s = %d %q %q (%d bytes), want a no-store GIF", tk, resp.StatusCode, resp.Header.Get("Content-Type"),
+				resp.Header.Get("Cache-Control"), len(body))
+		}
 	}
 
 	// Twilio inbound STOP: unsigned is refused, signed revokes.

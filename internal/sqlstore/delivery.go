@@ -122,14 +122,16 @@ func (n nb) Scan(v any) error {
 }
 
 func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time.Time) ([]rapport.DeliveryJob, error) {
-	args := []any{string(rapport.ChannelEmail)}
+	args := []any{string(rapport.ChannelEmail), string(rapport.ChannelEmail), string(rapport.PurposeTracking), string(rapport.ConsentGranted)}
 	for _, id := range ids {
 		args = append(args, id)
 	}
 	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+deliveryCols+`, p.given, p.family, p.email, p.phone, p.language, p.time_zone, p.address,
 		COALESCE(c.status, ''),
 		CASE WHEN EXISTS (SELECT 1 FROM suppressions x WHERE x.org_id = d.org_id AND x.channel = d.channel
-			AND x.address = (CASE WHEN d.channel = ? THEN p.email ELSE p.phone END)) THEN 1 ELSE 0 END
+			AND x.address = (CASE WHEN d.channel = ? THEN p.email ELSE p.phone END)) THEN 1 ELSE 0 END,
+		CASE WHEN EXISTS (SELECT 1 FROM consents t WHERE t.org_id = d.org_id AND t.patient_id = d.patient_id AND t.channel = ?
+			AND t.purpose = ? AND t.status = ?) THEN 1 ELSE 0 END
 		FROM deliveries d JOIN patients p ON p.org_id = d.org_id AND p.id = d.patient_id
 		LEFT JOIN consents c ON c.org_id = d.org_id AND c.patient_id = d.patient_id AND c.channel = d.channel AND c.purpose = d.purpose
 		WHERE d.id IN (`+qmarks(len(ids))+`) ORDER BY d.id`), args...)
@@ -141,10 +143,10 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 	for rows.Next() {
 		var j rapport.DeliveryJob
 		var addr, consent string
-		var suppressed int
+		var suppressed, track int
 		r := &j.Recipient
 		dst := scanDelivery(nil, &j.Delivery)
-		dst = append(dst, &r.Given, &r.Family, &r.Email, &r.Phone, &r.Language, &r.TimeZone, &addr, &consent, &suppressed)
+		dst = append(dst, &r.Given, &r.Family, &r.Email, &r.Phone, &r.Language, &r.TimeZone, &addr, &consent, &suppressed, &track)
 		if err := rows.Scan(dst...); err != nil {
 			return nil, internal("scan delivery", err)
 		}
@@ -153,6 +155,7 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 			return nil, internal("patient address", err)
 		}
 		r.PatientID, r.State, r.Consent, r.Suppressed = j.PatientID, a.State, rapport.ConsentStatus(consent), suppressed == 1
+		r.TrackOpens = track == 1
 		jobs = append(jobs, j)
 	}
 	if err := rows.Err(); err != nil {
@@ -275,6 +278,39 @@ func (s *Store) DeliveryByID(ctx context.Context, id string) (*rapport.Delivery,
 		return nil, notFound("delivery", err)
 	}
 	return &d, nil
+}
+
+// RecordOpen records that the email of delivery id was opened (its pixel
+// was fetched), once per delivery, and only while the patient's email
+// tracking consent stands: consent is checked at the moment of the open,
+// in the same transaction, so an open after a revocation is not recorded.
+// It reports whether an event was added.
+func (s *Store) RecordOpen(ctx context.Context, id string, at time.Time) (bool, error) {
+	if at.IsZero() {
+		at = s.clock()
+	}
+	var added bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var d rapport.Delivery
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT `+deliveryCols+` FROM deliveries d WHERE d.id = ?`), id).Scan(scanDelivery(nil, &d)...); err != nil {
+			return notFound("delivery", err)
+		}
+		if d.Channel != rapport.ChannelEmail || d.SentAt.IsZero() {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO engagement_events (id, org_id, campaign_id, delivery_id, patient_id, channel, type, at, source, source_id, detail)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '' FROM consents t WHERE t.org_id = ? AND t.patient_id = ? AND t.channel = ? AND t.purpose = ? AND t.status = ?
+			ON CONFLICT (org_id, source, source_id, type) DO NOTHING`),
+			newID(), d.OrgID, d.CampaignID, d.ID, d.PatientID, string(d.Channel), rapport.EventOpened, micros(at), "web", d.ID,
+			d.OrgID, d.PatientID, string(rapport.ChannelEmail), string(rapport.PurposeTracking), string(rapport.ConsentGranted))
+		if err != nil {
+			return internal("record open", err)
+		}
+		n, _ := res.RowsAffected()
+		added = n == 1
+		return nil
+	})
+	return added, err
 }
 
 // RecordEngagement appends an event unless (org, source, source id, type)

@@ -28,7 +28,8 @@ func audienceFixture(t *testing.T, f *fixture, actor rapport.Actor) map[string]s
 		prob                  float64
 	}
 	rows := []row{
-		{"MRN001", "1950-05-01", "en", "62701", []string{"diabetes"}, []rapport.ConsentEvent{granted("email", "marketing"), granted("sms", "care")}, "planner", 0.9},
+		{"MRN001", "1950-05-01", "en", "62701", []string{"diabetes"}, []rapport.ConsentEvent{granted("email", "marketing"), granted("sms", "care"),
+			granted("email", "tracking")}, "planner", 0.9},
 		{"MRN002", "1980-05-01", "es-PR", "00901", nil, []rapport.ConsentEvent{granted("email", "marketing")}, "planner", 0.5},
 		{"MRN003", "2000-05-01", "en", "02101", []string{"diabetes", "vip"}, []rapport.ConsentEvent{granted("email", "marketing"),
 			consent("email", "marketing", rapport.ConsentRevoked, epoch)}, "caregiver", 0.8},
@@ -88,6 +89,9 @@ func testAudience(t *testing.T, open Opener) {
 		{"care consent is separate", em(rapport.AudienceFilter{Purpose: rapport.PurposeCare}), rapport.AudienceCount{Total: 1, BySegment: map[string]int{}}},
 		{"sms care", rapport.AudienceFilter{Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare}, rapport.AudienceCount{Total: 1, BySegment: map[string]int{}}},
 		{"by model", em(rapport.AudienceFilter{ModelID: "m1"}), rapport.AudienceCount{Total: 3, BySegment: map[string]int{"planner": 2, "caregiver": 1}}},
+		{"segments, one named twice", em(rapport.AudienceFilter{ModelID: "m1", Segments: []string{"planner", "caregiver", "planner"}}),
+			rapport.AudienceCount{Total: 3, BySegment: map[string]int{"planner": 2, "caregiver": 1}}},
+		{"unknown model", em(rapport.AudienceFilter{ModelID: "m9"}), rapport.AudienceCount{Total: 0, BySegment: map[string]int{}}},
 		{"segment and probability", em(rapport.AudienceFilter{ModelID: "m1", Segments: []string{"planner"}, MinProbability: 0.6}),
 			rapport.AudienceCount{Total: 1, BySegment: map[string]int{"planner": 1}}},
 		{"age 40 to 80", em(rapport.AudienceFilter{MinAge: 40, MaxAge: 80}), rapport.AudienceCount{Total: 2, BySegment: map[string]int{}}},
@@ -243,6 +247,17 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 			t.Errorf("recipient = %+v", j.Recipient)
 		}
 	}
+	// MRN001, who alone granted email tracking, is the one sent below.
+	for i := range jobs {
+		if jobs[i].PatientID == ids["MRN001"] {
+			jobs[0], jobs[i] = jobs[i], jobs[0]
+		}
+	}
+	for _, j := range jobs {
+		if want := j.PatientID == ids["MRN001"]; j.Recipient.TrackOpens != want {
+			t.Errorf("recipient %s: TrackOpens = %v, want %v", j.PatientID, j.Recipient.TrackOpens, want)
+		}
+	}
 	if again, err := f.s.ClaimDeliveries(ctx, "w2", 10, time.Minute); err != nil || len(again) != 0 {
 		t.Errorf("second worker claimed %d, %v; want 0", len(again), err)
 	}
@@ -276,6 +291,19 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 	}
 	if events != 3 {
 		t.Errorf("%d engagement events, want 3 (one per outcome, none twice)", events)
+	}
+	// Opens: recorded once, for a sent email whose patient consents to
+	// tracking; never for the unsent; an unknown delivery is not found.
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{{jobs[0].ID, true}, {jobs[0].ID, false}, {jobs[1].ID, false}, {jobs[2].ID, false}} {
+		if added, err := f.s.RecordOpen(ctx, tc.id, now); err != nil || added != tc.want {
+			t.Errorf("RecordOpen(%s) = %v, %v; want %v", tc.id, added, err, tc.want)
+		}
+	}
+	if _, err := f.s.RecordOpen(ctx, "nope", now); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("RecordOpen(unknown) = %v, want not found", err)
 	}
 	// The deferred one comes back once due, with the earlier send of
 	// another campaign counted for caps.
