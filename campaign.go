@@ -329,6 +329,10 @@ type DeliveryJob struct {
 	// Recovered is set when the delivery was in flight under an expired
 	// lease: a worker crashed after claiming it, possibly after sending.
 	Recovered bool
+	// SendStarted is when a worker first began the network call of this
+	// delivery (zero: no worker ever did, so nothing was sent). Only
+	// channels whose worker calls StartSend (social DMs) record it.
+	SendStarted time.Time
 }
 
 // DeliveryOutcome is what a worker decided for one claimed delivery.

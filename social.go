@@ -69,6 +69,17 @@ type PostRef struct {
 	URL       string
 }
 
+// IdempotentDMSender is implemented by a Connector whose network refuses a
+// repeated direct message carrying the same key within a window (Mastodon
+// keeps an Idempotency-Key for an hour), so a message whose fate a crash
+// left unknown can be sent again without reaching the recipient twice.
+type IdempotentDMSender interface {
+	// SendDMOnce is SendDM with an idempotency key.
+	SendDMOnce(ctx context.Context, authorID, text, key string) (PostRef, error)
+	// DMKeyWindow is how long the network remembers a key.
+	DMKeyWindow() time.Duration
+}
+
 // AccountMetrics is a snapshot of a connected account, for benchmarking.
 type AccountMetrics struct {
 	Followers int

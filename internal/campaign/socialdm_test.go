@@ -133,6 +133,8 @@ func TestWorkerSocialDMNoSender(t *testing.T) {
 // else of the queue.
 type dmQueue struct{ Queue }
 
+func (dmQueue) StartSend(context.Context, string, string) error { return nil }
+
 func (dmQueue) LaunchedCampaign(_ context.Context, orgID, id string) (*rapport.Campaign, error) {
 	return &rapport.Campaign{ID: id, OrgID: orgID, Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare,
 		Variants: []rapport.Variant{{Arm: "A", Text: "Hi {{first_name|there}}"}}}, nil
@@ -201,6 +203,98 @@ func TestWorkerSocialDMMessagingWindow(t *testing.T) {
 			}
 			if wantSent == 1 && conn.sent[0] != "psid-1: Hi Ann" {
 				t.Errorf("sent %q, want %q", conn.sent[0], "psid-1: Hi Ann")
+			}
+		})
+	}
+}
+
+// plainConnector hides a connector's idempotency key support, as a
+// network without one (Bluesky chat, Meta) behaves.
+type plainConnector struct{ rapport.Connector }
+
+// TestWorkerSocialDMAfterCrash: a worker dies after starting a DM's
+// network call and before recording the outcome. On Mastodon the resend
+// carries the same Idempotency-Key, so the patient gets one message; on a
+// network without keys the delivery is not sent again (at most once); a
+// delivery whose call never started is sent normally.
+func TestWorkerSocialDMAfterCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		keyed      bool
+		started    bool // the dead worker began the call
+		sentBefore bool // … and the network accepted it
+		wantState  rapport.DeliveryState
+		wantReason string
+		wantPosts  int
+	}{
+		{"keyed, sent before the crash", true, true, true, rapport.DeliverySent, "", 1},
+		{"keyed, started but not accepted", true, true, false, rapport.DeliverySent, "", 1},
+		{"unkeyed, started", false, true, true, rapport.DeliveryFailed, "uncertain_after_crash", 1},
+		{"unkeyed, never started", false, false, false, rapport.DeliverySent, "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+			e := newEnv(t, now, []person{{"A", "America/Chicago", "", []rapport.ChannelPurpose{dmCare}}})
+			ctx := context.Background()
+			srv := mastodontest.NewServer()
+			defer srv.Close()
+			hosp, hospTok := srv.CreateAccount("riverside", "Riverside Health")
+			pat, _ := srv.CreateAccount("pata", "Patient A")
+			client, err := mastodon.New(mastodon.Config{Server: srv.URL, Token: hospTok})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var conn rapport.Connector = client
+			if !tc.keyed {
+				conn = plainConnector{client}
+			}
+			u := &rapport.User{OrgID: e.admin.OrgID, Email: "agent@general.example", Role: rapport.RoleAgent, PasswordHash: "$argon2id$test"}
+			if err := e.s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			agent := rapport.Actor{OrgID: u.OrgID, Role: rapport.RoleAgent, UserID: u.ID, Name: u.Email, Addr: "test"}
+			res, err := e.s.StoreItems(ctx, agent, []*rapport.InboxItem{{SocialItem: rapport.SocialItem{Network: rapport.NetworkMastodon,
+				AccountID: "masto-main", NetworkID: "dm-A", Kind: rapport.KindDM, Private: true, AuthorID: pat.ID, AuthorHandle: "pata",
+				Text: "hello", CreatedAt: now.Add(-time.Hour)}, Triage: rapport.ItemTriage{Intent: "question", Urgency: 1}, Queue: "general"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.s.LinkPatient(ctx, agent, res[0].ConversationID, e.ids["A"]); err != nil {
+				t.Fatal(err)
+			}
+			reg := &inbox.Registry{}
+			reg.Add(inbox.Account{OrgID: e.admin.OrgID, AccountID: "masto-main", Conn: conn})
+			e.launch(t, &rapport.Campaign{Name: "Flu clinic", Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare,
+				Variants: []rapport.Variant{{Text: "Hi {{first_name|there}}, the flu clinic is open this week."}}})
+
+			// The worker that dies: claims with a lease that has already
+			// run out, perhaps starts the call, perhaps gets it accepted.
+			jobs, err := e.s.ClaimDeliveries(ctx, "dead", 10, -time.Second)
+			if err != nil || len(jobs) != 1 {
+				t.Fatalf("claim = %d, %v", len(jobs), err)
+			}
+			if tc.started {
+				if err := e.s.StartSend(ctx, "dead", jobs[0].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.sentBefore {
+				if _, err := client.SendDMOnce(ctx, pat.ID, "Hi GivA, the flu clinic is open this week.", jobs[0].MessageID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w := NewWorker(WorkerConfig{Queue: e.s, DMTargets: e.s, Connectors: reg, Identity: e.ident, Owner: "w2",
+				Now: func() time.Time { return e.now }, Poll: time.Millisecond})
+			e.drain(t, w)
+			if got := len(srv.StatusesBy(hosp.ID)); got != tc.wantPosts {
+				t.Errorf("the hospital posted %d DMs, want %d", got, tc.wantPosts)
+			}
+			var state, reason string
+			if err := e.raw.QueryRow(`SELECT state, reason FROM deliveries`).Scan(&state, &reason); err != nil {
+				t.Fatal(err)
+			}
+			if state != string(tc.wantState) || reason != tc.wantReason {
+				t.Errorf("delivery = %s/%q, want %s/%q", state, reason, tc.wantState, tc.wantReason)
 			}
 		})
 	}

@@ -22,6 +22,7 @@ import (
 type Queue interface {
 	ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]rapport.DeliveryJob, error)
 	CompleteDeliveries(ctx context.Context, owner string, outs []rapport.DeliveryOutcome) error
+	StartSend(ctx context.Context, owner, id string) error
 	LaunchedCampaign(ctx context.Context, orgID, id string) (*rapport.Campaign, error)
 	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
 }
@@ -410,7 +411,32 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		if strings.TrimSpace(msg.Text) == "" {
 			return skip("empty_message")
 		}
-		ref, err := conn.SendDM(ctx, dm.AuthorID, msg.Text)
+		// Networks that honour an idempotency key get the delivery's
+		// fixed Message-ID as one, so a resend after a crash posts
+		// nothing new (within the network's window). Others record the
+		// start of the call first: a delivery recovered with it set may
+		// have been sent and cannot be checked, so it is not sent again
+		// (at most once); one recovered without it certainly was not sent.
+		keyed, idem := conn.(rapport.IdempotentDMSender)
+		if idem && !j.SendStarted.IsZero() && now.Sub(j.SendStarted) >= keyed.DMKeyWindow() {
+			idem = false
+		}
+		if j.Recovered && !j.SendStarted.IsZero() && !idem {
+			w.log.Warn("social dm outcome unknown after a crash; not sent again", "delivery", j.ID, "network", string(dm.Network))
+			return w.fail(out, "uncertain_after_crash")
+		}
+		if err := w.cfg.Queue.StartSend(ctx, w.cfg.Owner, j.ID); err != nil {
+			if rapport.ErrorCode(err) != rapport.ECONFLICT {
+				w.log.Error("start social dm", "delivery", j.ID, "err", err)
+			}
+			return w.retry(out, now, "start_send")
+		}
+		var ref rapport.PostRef
+		if idem {
+			ref, err = keyed.SendDMOnce(ctx, dm.AuthorID, msg.Text, j.MessageID)
+		} else {
+			ref, err = conn.SendDM(ctx, dm.AuthorID, msg.Text)
+		}
 		if err != nil {
 			if rapport.ErrorCode(err) == rapport.EINVALID {
 				w.log.Warn("social dm refused", "delivery", j.ID, "network", string(dm.Network))

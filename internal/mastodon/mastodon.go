@@ -294,6 +294,13 @@ func (c *Client) Publish(ctx context.Context, p rapport.Post) (rapport.PostRef, 
 // SendDM sends a direct message (a status with visibility=direct that
 // mentions the recipient) to the account with id authorID.
 func (c *Client) SendDM(ctx context.Context, authorID, text string) (rapport.PostRef, error) {
+	return c.SendDMOnce(ctx, authorID, text, "")
+}
+
+// SendDMOnce is SendDM with key sent as the Idempotency-Key header:
+// Mastodon answers a repeated key with the first status instead of
+// posting again, for DMKeyWindow.
+func (c *Client) SendDMOnce(ctx context.Context, authorID, text, key string) (rapport.PostRef, error) {
 	if strings.TrimSpace(authorID) == "" {
 		return rapport.PostRef{}, rapport.Errorf(rapport.EINVALID, "mastodon direct message: recipient account id required")
 	}
@@ -301,8 +308,14 @@ func (c *Client) SendDM(ctx context.Context, authorID, text string) (rapport.Pos
 	if _, err := c.call(ctx, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(authorID), nil, nil, "", &a); err != nil {
 		return rapport.PostRef{}, err
 	}
-	return c.postStatus(ctx, "@"+a.Acct+" "+text, "direct", "", "")
+	return c.postStatus(ctx, "@"+a.Acct+" "+text, "direct", "", key)
 }
+
+// DMKeyWindow is how long Mastodon keeps an Idempotency-Key: up to one
+// hour, as documented for POST /api/v1/statuses.
+func (c *Client) DMKeyWindow() time.Duration { return time.Hour }
+
+var _ rapport.IdempotentDMSender = (*Client)(nil)
 
 func (c *Client) postStatus(ctx context.Context, text, visibility, inReplyTo, key string) (rapport.PostRef, error) {
 	if strings.TrimSpace(text) == "" {

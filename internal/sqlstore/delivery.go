@@ -126,7 +126,7 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+deliveryCols+`, p.given, p.family, p.email, p.phone, p.language, p.time_zone, p.address,
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT `+deliveryCols+`, d.send_started_at, p.given, p.family, p.email, p.phone, p.language, p.time_zone, p.address,
 		COALESCE(c.status, ''),
 		CASE WHEN EXISTS (SELECT 1 FROM suppressions x WHERE x.org_id = d.org_id AND x.channel = d.channel
 			AND x.address = (CASE WHEN d.channel = ? THEN p.email ELSE p.phone END)) THEN 1 ELSE 0 END,
@@ -146,7 +146,7 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 		var suppressed, track int
 		r := &j.Recipient
 		dst := scanDelivery(nil, &j.Delivery)
-		dst = append(dst, &r.Given, &r.Family, &r.Email, &r.Phone, &r.Language, &r.TimeZone, &addr, &consent, &suppressed, &track)
+		dst = append(dst, nb{&j.SendStarted}, &r.Given, &r.Family, &r.Email, &r.Phone, &r.Language, &r.TimeZone, &addr, &consent, &suppressed, &track)
 		if err := rows.Scan(dst...); err != nil {
 			return nil, internal("scan delivery", err)
 		}
@@ -193,6 +193,27 @@ func (s *Store) loadJobs(ctx context.Context, tx *sql.Tx, ids []string, now time
 		}
 	}
 	return jobs, hist.Err()
+}
+
+// StartSend records, the first time only, that owner is about to make the
+// network call of a claimed delivery: if a worker dies before recording
+// the outcome, the delivery is then known to be uncertain
+// (DeliveryJob.SendStarted) rather than certainly unsent, and the time is
+// when an idempotency key was first used. It fails with ECONFLICT when
+// owner no longer holds the lease.
+func (s *Store) StartSend(ctx context.Context, owner, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE deliveries SET send_started_at = CASE WHEN send_started_at = 0 THEN ? ELSE send_started_at END
+			WHERE id = ? AND lease_owner = ? AND state = ?`),
+			micros(s.clock()), id, owner, string(rapport.DeliveryInflight))
+		if err != nil {
+			return internal("start send", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return rapport.Errorf(rapport.ECONFLICT, "delivery is no longer leased to this worker")
+		}
+		return nil
+	})
 }
 
 // CompleteDeliveries records the outcomes of claimed deliveries by owner in

@@ -327,6 +327,28 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 			t.Errorf("send history of the patient sent to = %v, want one send", j.Recipient.Sent)
 		}
 	}
+	// w1 began the network call of one job (twice: the first time
+	// counts); a worker without the lease cannot mark it.
+	if err := f.s.StartSend(ctx, "w2", jobs2[0].ID); rapport.ErrorCode(err) != rapport.ECONFLICT {
+		t.Errorf("StartSend by a worker without the lease = %v, want conflict", err)
+	}
+	startedAt := func() (v int64) {
+		t.Helper()
+		if err := f.raw.QueryRowContext(ctx, rebind(f.s, `SELECT send_started_at FROM deliveries WHERE id = ?`), jobs2[0].ID).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := f.s.StartSend(ctx, "w1", jobs2[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	first := startedAt()
+	if err := f.s.StartSend(ctx, "w1", jobs2[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if again := startedAt(); first == 0 || again != first {
+		t.Errorf("send_started_at = %d after the first StartSend, %d after the second; want set once", first, again)
+	}
 	// w1 "crashed": another worker recovers the expired leases.
 	rec, err := f.s.ClaimDeliveries(ctx, "w3", 10, time.Minute)
 	if err != nil {
@@ -338,6 +360,9 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 	for _, j := range rec {
 		if !j.Recovered {
 			t.Errorf("job %s not marked recovered", j.ID)
+		}
+		if started := !j.SendStarted.IsZero(); started != (j.ID == jobs2[0].ID) {
+			t.Errorf("job %s: SendStarted = %v; want set only for the job whose call began", j.ID, j.SendStarted)
 		}
 	}
 
