@@ -28,7 +28,7 @@ var migrations embed.FS
 
 // Dialect is SQLite's dialect.
 func Dialect() sqlstore.Dialect {
-	return sqlstore.Dialect{Name: "sqlite", MaxParams: 32766, IsUnique: isUnique}
+	return sqlstore.Dialect{Name: "sqlite", SplitCounts: true, MaxParams: 32766, IsUnique: isUnique}
 }
 
 func isUnique(err error) bool {
@@ -62,7 +62,7 @@ func Open(ctx context.Context, path string, cfg sqlstore.Config) (*sqlstore.Stor
 		w.Close()
 		return nil, fmt.Errorf("migrate sqlite: %w", err)
 	}
-	r, err := sql.Open("sqlite", base+"?"+common+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", base+"?"+common+"&_pragma=query_only(1)&_pragma=mmap_size(17179869184)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite readers: %w", err)

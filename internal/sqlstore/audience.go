@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rapport-health/rapport"
@@ -20,6 +23,9 @@ type audienceQuery struct {
 	where string
 	args  []any
 	seg   string // the expression of the recipient's segment
+	// driver is the patient id column of the table the plan starts from,
+	// where a condition costs an index entry rather than a row probe.
+	driver string
 }
 
 // likeEscape escapes s for a LIKE pattern with ESCAPE '\'.
@@ -34,11 +40,15 @@ func qmarks(n int) string { return "?" + strings.Repeat(", ?", n-1) }
 //
 // The join order is fixed with CROSS JOIN (SQLite never reorders a CROSS
 // JOIN; PostgreSQL treats it as an inner join and plans it itself): start
-// from the smallest indexed set — the patients in the chosen segments
-// (patient_segments_segment) when segments are named, else those with
-// granted consent for the channel and purpose (consents_audience) — and
-// probe the others by primary key. Left to itself, SQLite's planner scans
-// every patient of the organisation first, which is 3–4 times slower.
+// from an index that yields patients in id order — the patients of the one
+// chosen segment (patient_segments_segment) when exactly one is named,
+// else those with granted consent for the channel and purpose
+// (consents_audience) — and probe the others by key. Probes in id order
+// walk each table in order; measured over a million patients they cost a
+// third to a half of probes in any other order, which is why two or more
+// segments start from the consents, not from two runs of the segment
+// index. Left to itself, SQLite's planner scans every patient of the
+// organisation first, which is 3–4 times slower.
 //
 // suppressed says whether the organisation has any suppressed address on
 // the channel; when it has none the per-recipient suppression probe (a
@@ -66,20 +76,23 @@ func buildAudience(orgID string, af rapport.AudienceFilter, now time.Time, suppr
 	}
 	q.seg = "''"
 	switch {
-	case len(af.Segments) > 0:
+	case len(af.Segments) == 1:
 		q.from = "patient_segments s CROSS JOIN consents c CROSS JOIN patients p"
+		q.driver = "s.patient_id"
 		segments()
 		consent()
 		where = append(where, "c.patient_id = s.patient_id")
 		q.seg = "s.segment"
 	case af.ModelID != "":
 		q.from = "consents c CROSS JOIN patient_segments s CROSS JOIN patients p"
+		q.driver = "c.patient_id"
 		consent()
 		segments()
 		where = append(where, "s.patient_id = c.patient_id")
 		q.seg = "s.segment"
 	default:
 		q.from = "consents c CROSS JOIN patients p"
+		q.driver = "c.patient_id"
 		consent()
 	}
 	// The tenant check on p is written so that PostgreSQL cannot turn it
@@ -167,30 +180,80 @@ func (s *Store) CountAudience(ctx context.Context, actor rapport.Actor, af rappo
 	}
 	q := buildAudience(actor.OrgID, af, s.clock(), suppressed)
 	query := `SELECT ` + q.seg + `, COUNT(*) FROM ` + q.from + ` WHERE ` + q.where
+	group := ""
 	if af.ModelID != "" {
-		query += ` GROUP BY ` + q.seg
+		group = ` GROUP BY ` + q.seg
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(query), q.args...)
-	if err != nil {
-		return rapport.AudienceCount{}, internal("count audience", err)
+	parts := 1
+	if s.d.SplitCounts {
+		parts = min(runtime.NumCPU(), len(hexDigits))
 	}
-	defer rows.Close()
 	out := rapport.AudienceCount{BySegment: map[string]int{}}
-	for rows.Next() {
-		var seg string
-		var n int
-		if err := rows.Scan(&seg, &n); err != nil {
-			return rapport.AudienceCount{}, internal("count audience", err)
-		}
-		out.Total += n
-		if af.ModelID != "" {
-			out.BySegment[seg] = n
-		}
+	var mu sync.Mutex
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cond, args := idShare(q.driver, i, parts)
+			rows, err := s.r.QueryContext(ctx, s.q(query+cond+group), append(q.args[:len(q.args):len(q.args)], args...)...)
+			if err != nil {
+				errs[i] = internal("count audience", err)
+				return
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var seg string
+				var n int
+				if err := rows.Scan(&seg, &n); err != nil {
+					errs[i] = internal("count audience", err)
+					return
+				}
+				mu.Lock()
+				out.Total += n
+				if af.ModelID != "" {
+					out.BySegment[seg] += n
+				}
+				mu.Unlock()
+			}
+			if err := rows.Err(); err != nil {
+				errs[i] = internal("count audience", err)
+			}
+		}()
 	}
-	if err := rows.Err(); err != nil {
-		return rapport.AudienceCount{}, internal("count audience", err)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return rapport.AudienceCount{}, err
 	}
 	return out, nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// idShare returns the condition selecting share i of n of the patients by
+// the 32nd character of the id in column col (the last of the ids newID
+// makes, and random), so n statements together count each patient exactly
+// once. The shares are ranges of that character, so any id falls in
+// exactly one (a shorter id has "" there, in the first share). It is a
+// condition on the driving index entry, evaluated before any row probe;
+// a fixed position is measurably cheaper in SQLite than length().
+func idShare(col string, i, n int) (string, []any) {
+	if n <= 1 {
+		return "", nil
+	}
+	last := "substr(" + col + ", 32, 1)"
+	var cond string
+	var args []any
+	if i > 0 {
+		cond += " AND " + last + " >= ?"
+		args = append(args, hexDigits[i*len(hexDigits)/n:][:1])
+	}
+	if i < n-1 {
+		cond += " AND " + last + " < ?"
+		args = append(args, hexDigits[(i+1)*len(hexDigits)/n:][:1])
+	}
+	return cond, args
 }
 
 // anySuppressed reports whether orgID has any suppressed address on

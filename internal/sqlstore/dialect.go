@@ -19,6 +19,11 @@ type Dialect struct {
 	// concurrent workers pass over rows another holds (" FOR UPDATE SKIP
 	// LOCKED"); empty where the database has a single writer.
 	SkipLocked string
+	// SplitCounts runs an audience count as several statements at once,
+	// each over a disjoint share of the patients, on the reader pool: for a
+	// database that runs one statement on one core (SQLite). PostgreSQL
+	// plans parallel workers itself.
+	SplitCounts bool
 	// MaxParams is the most bind parameters one statement may carry.
 	MaxParams int
 	// IsUnique reports whether err is a unique-constraint violation.
