@@ -3,6 +3,8 @@ package rapport
 import (
 	"context"
 	"log/slog"
+	"net/mail"
+	"strings"
 	"time"
 )
 
@@ -369,4 +371,40 @@ type DMTarget struct {
 	// WroteAt is when the patient sent that direct message (Meta allows a
 	// page to answer only within 24 hours of it).
 	WroteAt time.Time
+}
+
+// SenderProfile is how one organisation appears in what it sends: the
+// name in messages and HELP answers, the postal address every marketing
+// email must carry (CAN-SPAM), the From address, the SMS sender and the
+// HELP contact. Its admin sets it; an empty field falls back to the
+// server's default (the serve flags), so a single-tenant server needs no
+// profile at all.
+type SenderProfile struct {
+	OrgName       string    `json:"org_name,omitempty"`
+	PostalAddress string    `json:"postal_address,omitempty"`
+	MailFrom      string    `json:"mail_from,omitempty"` // "Name <address>" or an address
+	SMSFrom       string    `json:"sms_from,omitempty"`  // E.164 number or messaging service SID (MG…)
+	HelpContact   string    `json:"help_contact,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Validate reports the first problem with p, naming the field.
+func (p SenderProfile) Validate() error {
+	for _, f := range []struct{ name, v string }{{"org_name", p.OrgName}, {"postal_address", p.PostalAddress},
+		{"mail_from", p.MailFrom}, {"sms_from", p.SMSFrom}, {"help_contact", p.HelpContact}} {
+		if len(f.v) > 300 || strings.ContainsAny(f.v, "\r\n\x00") {
+			return Errorf(EINVALID, "sender field %s must be one line of at most 300 characters", f.name)
+		}
+	}
+	if p.MailFrom != "" {
+		if _, err := mail.ParseAddress(p.MailFrom); err != nil {
+			return Errorf(EINVALID, "sender field mail_from is not an email address")
+		}
+	}
+	if p.SMSFrom != "" && !strings.HasPrefix(p.SMSFrom, "MG") {
+		if n, err := NormalizePhone(p.SMSFrom, ""); err != nil || n != p.SMSFrom {
+			return Errorf(EINVALID, "sender field sms_from is neither an E.164 number nor a messaging service SID")
+		}
+	}
+	return nil
 }

@@ -143,17 +143,20 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 	if f.twilioSID != "" {
 		sms = twilio.NewClient(f.twilioURL, f.twilioSID, f.twilioToken, nil)
 	}
-	in := &campaign.Inbound{Store: s, Identity: id, Logger: log}
+	senders := &campaign.Senders{Base: id, Store: s}
+	in := &campaign.Inbound{Store: s, Identity: id, Senders: senders, Logger: log}
 	if sms != nil {
 		in.SMS = sms
 	}
 	guard := phi.NewGuard(phi.NewDetector(phi.Config{OrgNames: []string{f.orgName}}), phi.Org{Names: []string{f.orgName}})
 	api.CampaignRoutes(httpapi.CampaignDeps{
-		Store:    s,
-		Launcher: campaign.Launcher{Store: s, Previewer: campaign.Previewer{Identity: id, Model: model, Guard: guard}},
-		Inbound:  in,
-		Twilio:   twilio.Webhook{AuthToken: f.twilioToken, BaseURL: baseURL},
-		OrgID:    s.OrgIDBySlug,
+		Store:      s,
+		Launcher:   campaign.Launcher{Store: s, Previewer: campaign.Previewer{Identity: id, Model: model, Guard: guard}, Senders: senders},
+		Inbound:    in,
+		Twilio:     twilio.Webhook{AuthToken: f.twilioToken, BaseURL: baseURL},
+		OrgID:      s.OrgIDBySlug,
+		Senders:    s,
+		Identities: senders,
 	})
 	var workers sync.WaitGroup
 	wg.Add(1)
@@ -172,7 +175,7 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 			owner = fmt.Sprintf("%s-%d", h, os.Getpid())
 		}
 		for i := range max(f.workers, 1) {
-			wc := campaign.WorkerConfig{Queue: s, Identity: id, Owner: fmt.Sprintf("%s-%d", owner, i), Batch: f.batch, Lease: f.lease,
+			wc := campaign.WorkerConfig{Queue: s, Identity: id, Senders: senders, Owner: fmt.Sprintf("%s-%d", owner, i), Batch: f.batch, Lease: f.lease,
 				EmailRate: f.emailRate, SMSRate: f.smsRate, Logger: log}
 			if es != nil {
 				wc.Email = es

@@ -640,6 +640,63 @@ func TestOpenPixel(t *testing.T) {
 	}
 }
 
+// TestSenderProfile: an organisation's own sender profile, not the
+// server's defaults, is what its campaign email (From, postal address),
+// its pre-launch check and its HELP answers carry; without a profile the
+// defaults apply.
+func TestSenderProfile(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{{"S1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt, smsCare}}})
+	ctx := context.Background()
+	// The server's defaults lack a postal address: a marketing email
+	// cannot launch on them alone.
+	base := e.ident
+	base.PostalAddress = ""
+	c := emailCampaign()
+	if err := e.s.CreateCampaign(ctx, e.market, c); err != nil {
+		t.Fatal(err)
+	}
+	senders := &Senders{Base: base, Store: e.s}
+	l := Launcher{Store: e.s, Previewer: Previewer{Identity: base}, Senders: senders, Now: func() time.Time { return e.now }}
+	if _, err := l.Launch(ctx, e.market, c.ID); rapport.ErrorCode(err) != rapport.EINVALID {
+		t.Fatalf("launch without any postal address = %v, want invalid", err)
+	}
+	if err := e.s.SetSenderProfile(ctx, e.admin, &rapport.SenderProfile{OrgName: "Mercy General", PostalAddress: "2 Elm St, Springfield, IL 62704",
+		MailFrom: "Mercy General <news@mercy.example>", HelpContact: "555-0199"}); err != nil {
+		t.Fatal(err)
+	}
+	senders.Forget(e.admin.OrgID)
+	if _, err := l.Launch(ctx, e.market, c.ID); err != nil {
+		t.Fatalf("launch with the organisation's postal address: %v", err)
+	}
+	w := NewWorker(WorkerConfig{Queue: e.s, Email: e.mails, Identity: base, Senders: senders, Owner: "w1",
+		Now: func() time.Time { return e.now }, Poll: time.Millisecond})
+	e.drain(t, w)
+	if len(e.mails.msgs) != 1 {
+		t.Fatalf("sent %d emails, want 1", len(e.mails.msgs))
+	}
+	m := e.mails.msgs[0]
+	if m.From.Address != "news@mercy.example" || m.From.Name != "Mercy General" || !strings.Contains(m.Text, "2 Elm St, Springfield") {
+		t.Errorf("email from %v with text %q; want the organisation's From and postal address", m.From, m.Text)
+	}
+	in := &Inbound{Store: e.s, SMS: e.sms, Identity: base, Senders: senders, Now: func() time.Time { return e.now }}
+	if _, err := in.HandleSMS(ctx, e.admin.OrgID, twilio.Inbound{MessageSID: "SM1", From: "+15550100000", Body: "help"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := e.twilio.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, "Mercy General") || !strings.Contains(msgs[0].Body, "555-0199") {
+		t.Errorf("HELP answer = %+v, want the organisation's name and contact", msgs)
+	}
+	// Another organisation without a profile gets the defaults.
+	o := &rapport.Organisation{Slug: "other", Name: "Other"}
+	if err := e.s.CreateOrg(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := senders.For(ctx, o.ID); err != nil || id.OrgName != base.OrgName || id.From != base.From {
+		t.Errorf("identity of an organisation without a profile = %+v, %v; want the defaults", id, err)
+	}
+}
+
 func TestSafeCauseHasNoAddress(t *testing.T) {
 	errs := []error{
 		&email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "<pat.doe@example.org>: no such user"},

@@ -296,7 +296,10 @@ type Launcher struct {
 		LaunchCampaign(ctx context.Context, actor rapport.Actor, id string, assign rapport.Assigner) (rapport.LaunchResult, error)
 	}
 	Previewer Previewer
-	Now       func() time.Time
+	// Senders, when set, previews and checks each organisation's campaigns
+	// with its own sender identity (the postal address CAN-SPAM needs).
+	Senders *Senders
+	Now     func() time.Time
 }
 
 // Preview returns the preview of campaign id.
@@ -313,7 +316,11 @@ func (l Launcher) Preview(ctx context.Context, actor rapport.Actor, id string) (
 	if l.Now != nil {
 		now = l.Now
 	}
-	return l.Previewer.Preview(c, count, now()), nil
+	pv := l.Previewer
+	if pv.Identity, err = identityFor(ctx, l.Senders, pv.Identity, actor.OrgID); err != nil {
+		return rapport.CampaignPreview{}, err
+	}
+	return pv.Preview(c, count, now()), nil
 }
 
 // Launch runs the pre-launch checks and, when nothing blocks, launches

@@ -63,8 +63,11 @@ type Inbound struct {
 	Store    OptOutStore
 	SMS      SMSSender // for confirmations and HELP answers; nil sends none
 	Identity Identity
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Senders, when set, answers each organisation's texts with its own
+	// name, HELP contact and sending number.
+	Senders *Senders
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 func (in *Inbound) now() time.Time {
@@ -94,7 +97,11 @@ func (in *Inbound) HandleSMS(ctx context.Context, orgID string, m twilio.Inbound
 	if err != nil {
 		return compliance.IntentNone, err
 	}
-	resp := compliance.Responder{Sender: in.Identity.OrgName, Contact: in.Identity.HelpContact}
+	id, err := identityFor(ctx, in.Senders, in.Identity, orgID)
+	if err != nil {
+		return compliance.IntentNone, err
+	}
+	resp := compliance.Responder{Sender: id.OrgName, Contact: id.HelpContact}
 	rep := resp.Respond(m.Body, optedOut)
 	// Twilio's Advanced Opt-Out has already acted on its own keywords:
 	// honour its verdict even if our parser disagreed.
@@ -138,10 +145,10 @@ func (in *Inbound) HandleSMS(ctx context.Context, orgID string, m twilio.Inbound
 	}
 	if rep.Text != "" && in.SMS != nil {
 		p := twilio.SendParams{To: m.From, Body: rep.Text}
-		if strings.HasPrefix(in.Identity.SMSFrom, "MG") {
-			p.MessagingServiceSID = in.Identity.SMSFrom
+		if strings.HasPrefix(id.SMSFrom, "MG") {
+			p.MessagingServiceSID = id.SMSFrom
 		} else {
-			p.From = in.Identity.SMSFrom
+			p.From = id.SMSFrom
 		}
 		if _, err := in.SMS.Send(ctx, p); err != nil {
 			// The opt-out is recorded; a failed confirmation must not undo

@@ -65,6 +65,9 @@ type WorkerConfig struct {
 	DMTargets  DMTargets
 	Connectors Connectors
 	Identity   Identity
+	// Senders, when set, gives each organisation its own sender identity
+	// over Identity (rapport.SenderProfile).
+	Senders *Senders
 	// Owner names this worker in leases; unique per process.
 	Owner string
 	// Batch is how many deliveries one claim takes (100); Lease how long
@@ -326,7 +329,11 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		}
 		tpl = ce.variants[v.Segment+"\x00"+orA(v.Arm)]
 	}
-	id := w.cfg.Identity
+	id, err := identityFor(ctx, w.cfg.Senders, w.cfg.Identity, j.OrgID)
+	if err != nil {
+		w.log.Error("sender identity", "org", j.OrgID, "err", err)
+		return w.retry(out, now, "identity_unavailable")
+	}
 	vals := message.Values{FieldFirstName: r.Given, FieldLastName: r.Family, FieldClinicName: id.OrgName, FieldLinkURL: id.ClickURL(j.ID),
 		message.FieldUnsubscribeURL: id.UnsubscribeURL(j.ID), message.FieldPostalAddress: id.PostalAddress}
 	msg, err := render(tpl, vals)

@@ -25,6 +25,18 @@ type CampaignDeps struct {
 	Twilio twilio.Webhook
 	// OrgID resolves the organisation slug in webhook URLs.
 	OrgID func(ctx context.Context, slug string) (string, error)
+	// Senders keeps each organisation's sender profile; nil leaves
+	// /api/v1/sender out.
+	Senders SenderProfiles
+	// Identities, when set, is told of a profile change so that this
+	// process uses it at once (other processes within their cache TTL).
+	Identities *campaign.Senders
+}
+
+// SenderProfiles is the store's sender profile API.
+type SenderProfiles interface {
+	SenderProfile(ctx context.Context, orgID string) (*rapport.SenderProfile, error)
+	SetSenderProfile(ctx context.Context, actor rapport.Actor, p *rapport.SenderProfile) error
 }
 
 // CampaignRoutes registers the campaign API:
@@ -35,6 +47,8 @@ type CampaignDeps struct {
 //	PUT  /api/v1/campaigns/{id}             replace a draft
 //	GET  /api/v1/campaigns/{id}/preview     variants rendered, checks, playbooks
 //	POST /api/v1/campaigns/{id}/launch      checks, then materialise the queue
+//	GET  /api/v1/sender                     the organisation's sender profile (campaign writers, admins)
+//	PUT  /api/v1/sender                     replace it (admins)
 //	POST /hooks/twilio/{org}/inbound        inbound SMS (signed): STOP, HELP, START
 //	POST /hooks/twilio/status               status callbacks (signed; matched by message SID)
 //	GET  /u/{token}                         unsubscribe page for people
@@ -52,6 +66,10 @@ func (s *Server) CampaignRoutes(d CampaignDeps) {
 	s.Handle("PUT /api/v1/campaigns/{id}", http.HandlerFunc(h.update))
 	s.Handle("GET /api/v1/campaigns/{id}/preview", http.HandlerFunc(h.preview))
 	s.Handle("POST /api/v1/campaigns/{id}/launch", http.HandlerFunc(h.launch))
+	if d.Senders != nil {
+		s.Handle("GET /api/v1/sender", http.HandlerFunc(h.getSender))
+		s.Handle("PUT /api/v1/sender", http.HandlerFunc(h.putSender))
+	}
 	if d.Inbound != nil {
 		s.mux.HandleFunc("POST /hooks/twilio/{org}/inbound", h.twilioInbound)
 		s.mux.HandleFunc("POST /hooks/twilio/status", h.twilioStatus)
@@ -317,4 +335,40 @@ func (h *campaignHandlers) open(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store, private")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Write(pixel)
+}
+
+// getSender returns the organisation's sender profile ({} when none was
+// set: the server's defaults apply).
+func (h *campaignHandlers) getSender(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	if actor.Require(rapport.PermOrgAdmin) != nil {
+		if err := actor.Require(rapport.PermCampaignWrite); err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+	}
+	p, err := h.d.Senders.SenderProfile(r.Context(), actor.OrgID)
+	if rapport.ErrorCode(err) == rapport.ENOTFOUND {
+		p, err = &rapport.SenderProfile{}, nil
+	}
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (h *campaignHandlers) putSender(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	var p rapport.SenderProfile
+	if err := decodeJSON(r, &p); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	if err := h.d.Senders.SetSenderProfile(r.Context(), actor, &p); err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	h.d.Identities.Forget(actor.OrgID)
+	writeJSON(w, http.StatusOK, &p)
 }

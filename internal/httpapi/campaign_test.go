@@ -43,6 +43,9 @@ func campaignSetup(t *testing.T) (*fixture, campaign.Identity) {
 	if err := s.CreateUser(ctx, &rapport.User{OrgID: org.ID, Email: "mark@general.org", Role: rapport.RoleMarket, PasswordHash: h}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.CreateUser(ctx, &rapport.User{OrgID: org.ID, Email: "ada@general.org", Role: rapport.RoleAdmin, PasswordHash: h}); err != nil {
+		t.Fatal(err)
+	}
 	admin := rapport.Actor{OrgID: org.ID, Role: rapport.RoleAdmin, Name: "t"}
 	market := rapport.Actor{OrgID: org.ID, Role: rapport.RoleMarket, Name: "t"}
 	tx, _ := s.BeginImport(ctx, admin, "t")
@@ -82,6 +85,7 @@ func campaignSetup(t *testing.T) (*fixture, campaign.Identity) {
 		Inbound:  &campaign.Inbound{Store: s, Identity: id},
 		Twilio:   twilio.Webhook{AuthToken: "tok", BaseURL: public},
 		OrgID:    s.OrgIDBySlug,
+		Senders:  s,
 	})
 	return &fixture{srv: srv, store: s, org: org, pid: ps[0].ID}, id
 }
@@ -212,5 +216,33 @@ func TestCampaignAPI(t *testing.T) {
 	_, body = do(t, c, "POST", u+"/api/v1/audiences/count", csrf, `{"channel":"sms","purpose":"care"}`)
 	if body["total"] != 5.0 {
 		t.Errorf("after SMS STOP: sms care audience %v, want 5", body["total"])
+	}
+}
+
+// TestSenderProfileAPI: campaign writers read the organisation's sender
+// profile; only its admin changes it; bad fields are named.
+func TestSenderProfileAPI(t *testing.T) {
+	f, _ := campaignSetup(t)
+	u := f.srv.URL + "/api/v1/sender"
+	mark, mcsrf, code := f.login(t, "mark@general.org", "a long enough password")
+	if code != 200 {
+		t.Fatalf("login = %d", code)
+	}
+	if code, body := do(t, mark, "GET", u, mcsrf, ""); code != 200 || body["org_name"] != nil {
+		t.Errorf("GET before any = %d %v, want 200 and no fields", code, body)
+	}
+	profile := `{"org_name":"Mercy General","postal_address":"2 Elm St, Springfield, IL 62704","mail_from":"Mercy <news@mercy.example>"}`
+	if code, _ := do(t, mark, "PUT", u, mcsrf, profile); code != 403 {
+		t.Errorf("marketer PUT = %d, want 403", code)
+	}
+	ada, acsrf, _ := f.login(t, "ada@general.org", "a long enough password")
+	if code, body := do(t, ada, "PUT", u, acsrf, `{"mail_from":"nobody"}`); code != 400 || !strings.Contains(fmt.Sprint(body), "mail_from") {
+		t.Errorf("bad PUT = %d %v, want 400 naming mail_from", code, body)
+	}
+	if code, body := do(t, ada, "PUT", u, acsrf, profile); code != 200 {
+		t.Fatalf("admin PUT = %d %v", code, body)
+	}
+	if code, body := do(t, mark, "GET", u, mcsrf, ""); code != 200 || body["postal_address"] != "2 Elm St, Springfield, IL 62704" {
+		t.Errorf("GET = %d %v", code, body)
 	}
 }

@@ -171,3 +171,42 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// SenderProfile returns how organisation orgID appears in what it sends,
+// or ENOTFOUND when its admin never set it. Delivery workers and inbound
+// handlers call it for every organisation (no Actor); it holds no patient
+// data.
+func (s *Store) SenderProfile(ctx context.Context, orgID string) (*rapport.SenderProfile, error) {
+	var p rapport.SenderProfile
+	var at int64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT org_name, postal_address, mail_from, sms_from, help_contact, updated_at
+		FROM sender_profiles WHERE org_id = ?`), orgID).Scan(&p.OrgName, &p.PostalAddress, &p.MailFrom, &p.SMSFrom, &p.HelpContact, &at)
+	if err != nil {
+		return nil, notFound("sender profile", err)
+	}
+	p.UpdatedAt = fromMicros(at)
+	return &p, nil
+}
+
+// SetSenderProfile replaces the actor's organisation's sender profile. It
+// needs PermOrgAdmin and is audited.
+func (s *Store) SetSenderProfile(ctx context.Context, actor rapport.Actor, p *rapport.SenderProfile) error {
+	if err := actor.Require(rapport.PermOrgAdmin); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	p.UpdatedAt = s.clock()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO sender_profiles (org_id, org_name, postal_address, mail_from, sms_from, help_contact, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id) DO UPDATE SET org_name = excluded.org_name, postal_address = excluded.postal_address,
+			mail_from = excluded.mail_from, sms_from = excluded.sms_from, help_contact = excluded.help_contact, updated_at = excluded.updated_at`),
+			actor.OrgID, p.OrgName, p.PostalAddress, p.MailFrom, p.SMSFrom, p.HelpContact, micros(p.UpdatedAt)); err != nil {
+			return internal("set sender profile", err)
+		}
+		e := rapport.AuditEntryFor(actor, rapport.AuditUpdate, "SenderProfile")
+		e.EntityIDs = []string{actor.OrgID}
+		return s.appendAudit(ctx, tx, &e)
+	})
+}

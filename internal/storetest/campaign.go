@@ -470,3 +470,52 @@ func testConcurrentClaims(t *testing.T, open Opener) {
 		t.Errorf("sent = %v, want 60", counts)
 	}
 }
+
+// testSenderProfiles: an organisation's admin alone sets its sender
+// profile, which is validated, audited and invisible to other
+// organisations.
+func testSenderProfiles(t *testing.T, open Opener) {
+	f := setup(t, open)
+	ctx := context.Background()
+	if _, err := f.s.SenderProfile(ctx, f.org.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Fatalf("SenderProfile before any = %v, want not found", err)
+	}
+	p := &rapport.SenderProfile{OrgName: "Mercy General", PostalAddress: "2 Elm St, Springfield, IL 62704",
+		MailFrom: "Mercy General <news@mercy.example>", SMSFrom: "+15005550006", HelpContact: "555-0100"}
+	marketer := rapport.Actor{OrgID: f.org.ID, Role: rapport.RoleMarket, Name: "m"}
+	if err := f.s.SetSenderProfile(ctx, marketer, p); rapport.ErrorCode(err) != rapport.EFORBIDDEN {
+		t.Errorf("marketer sets the sender profile: %v, want forbidden", err)
+	}
+	for _, bad := range []rapport.SenderProfile{{MailFrom: "not an address"}, {SMSFrom: "555-0100"}, {PostalAddress: "1 Main St\r\nBcc: x@example.org"}} {
+		if err := f.s.SetSenderProfile(ctx, f.admin, &bad); rapport.ErrorCode(err) != rapport.EINVALID {
+			t.Errorf("SetSenderProfile(%+v) = %v, want invalid", bad, err)
+		}
+	}
+	if err := f.s.SetSenderProfile(ctx, f.admin, p); err != nil {
+		t.Fatal(err)
+	}
+	p2 := *p
+	p2.HelpContact = "https://mercy.example/help"
+	if err := f.s.SetSenderProfile(ctx, f.admin, &p2); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.s.SenderProfile(ctx, f.org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OrgName != p.OrgName || got.PostalAddress != p.PostalAddress || got.MailFrom != p.MailFrom || got.SMSFrom != p.SMSFrom ||
+		got.HelpContact != p2.HelpContact || got.UpdatedAt.IsZero() {
+		t.Errorf("SenderProfile = %+v, want %+v", got, p2)
+	}
+	other, _ := f.newOrg(t, "other")
+	if _, err := f.s.SenderProfile(ctx, other.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("another organisation's profile = %v, want not found", err)
+	}
+	var audited int
+	if err := f.raw.QueryRowContext(ctx, rebind(f.s, `SELECT COUNT(*) FROM audit_log WHERE org_id = ? AND entity = 'SenderProfile'`), f.org.ID).Scan(&audited); err != nil {
+		t.Fatal(err)
+	}
+	if audited != 2 {
+		t.Errorf("%d audit entries for sender profile changes, want 2", audited)
+	}
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeliveryQueue", testDeliveryQueue},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"SocialDM", testSocialDM},
+		{"SenderProfiles", testSenderProfiles},
 		{"InboxDedupe", testInboxDedupe},
 		{"InboxThreading", testInboxThreading},
 		{"InboxWork", testInboxWork},
