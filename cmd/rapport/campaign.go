@@ -175,7 +175,7 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 			owner = fmt.Sprintf("%s-%d", h, os.Getpid())
 		}
 		for i := range max(f.workers, 1) {
-			wc := campaign.WorkerConfig{Queue: s, Identity: id, Senders: senders, Owner: fmt.Sprintf("%s-%d", owner, i), Batch: f.batch, Lease: f.lease,
+			wc := campaign.WorkerConfig{Queue: s, Identity: id, Senders: senders, Metrics: api.Metrics(), Owner: fmt.Sprintf("%s-%d", owner, i), Batch: f.batch, Lease: f.lease,
 				EmailRate: f.emailRate, SMSRate: f.smsRate, Logger: log}
 			if es != nil {
 				wc.Email = es

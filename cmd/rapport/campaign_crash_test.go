@@ -7,18 +7,21 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rapport-health/rapport/internal/email/maildev"
+	"github.com/rapport-health/rapport/internal/postgres/pgtest"
 )
 
 var (
@@ -34,6 +37,26 @@ func TestCampaignCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and starts maildev")
 	}
+	runCrash(t, nil, 1, *crashN, *crashKills)
+}
+
+// TestCampaignCrashPostgres is the same with three rapport processes
+// sharing one PostgreSQL database (workers claim with FOR UPDATE SKIP
+// LOCKED), SIGKILLing one of them at a time while the others deliver.
+func TestCampaignCrashPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and starts maildev")
+	}
+	url := pgtest.URL(t)
+	runCrash(t, &url, 3, *crashN, *crashKills)
+}
+
+// runCrash delivers an n-recipient email campaign to maildev with procs
+// rapport processes on one database (SQLite in a data directory when pgURL
+// is nil), SIGKILLs one process kills times at random points of the
+// delivery and restarts it, and checks that maildev received each
+// recipient's message exactly once.
+func runCrash(t *testing.T, pgURL *string, procs, n, kills int) {
 	md := maildev.Start(t, maildev.Options{})
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "rapport")
@@ -42,7 +65,10 @@ func TestCampaignCrash(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := filepath.Join(dir, "data")
-	n := *crashN
+	db := []string{"--data", data}
+	if pgURL != nil {
+		db = append(db, "--database-url", *pgURL)
+	}
 	var csv strings.Builder
 	csv.WriteString("mrn,family,given,email,time_zone,consent_email_marketing,consent_at,consent_source\n")
 	for i := range n {
@@ -52,22 +78,27 @@ func TestCampaignCrash(t *testing.T) {
 	if err := os.WriteFile(csvPath, []byte(csv.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	mustCLI(t, "import", "--progress", "never", "--data", data, csvPath)
-	token := strings.TrimSpace(mustCLI(t, "admin", "token", "--name", "mk", "--role", "marketer", "--data", data))
+	mustCLI(t, append([]string{"import", "--progress", "never"}, append(db, csvPath)...)...)
+	token := strings.TrimSpace(mustCLI(t, append([]string{"admin", "token", "--name", "mk", "--role", "marketer"}, db...)...))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addrs := make([]string, procs)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs[i] = ln.Addr().String()
+		ln.Close()
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	base := "http://" + addr
+	base := "http://" + addrs[0]
 	var logs syncBuffer
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data, "--base-url", "https://rapport.test", "--deliver",
+	start := func(i int) *exec.Cmd {
+		args := append([]string{"serve", "--addr", addrs[i]}, db...)
+		args = append(args, "--base-url", "https://rapport.test", "--deliver",
 			"--smtp-addr", md.SMTPAddr, "--smtp-no-tls", "--mail-from", "News <news@example.org>", "--postal-address", "1 Main St, Springfield, IL 62701",
 			"--message-domain", "crash.test", "--worker-lease", "10s", "--worker-batch", "50",
 			"--reconcile-url", md.WebURL+"/email?headers.message-id={message_id}")
+		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "RAPPORT_CAMPAIGN_SECRET=crash")
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {
@@ -75,7 +106,7 @@ func TestCampaignCrash(t *testing.T) {
 		}
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			resp, err := http.Get(base + "/healthz")
+			resp, err := http.Get("http://" + addrs[i] + "/healthz")
 			if err == nil {
 				resp.Body.Close()
 				return cmd
@@ -102,8 +133,16 @@ func TestCampaignCrash(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&out)
 		return resp.StatusCode, out
 	}
-	cmd := start()
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	cmds := make([]*exec.Cmd, procs)
+	for i := range cmds {
+		cmds[i] = start(i)
+	}
+	defer func() {
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
 	code, b := call("POST", "/api/v1/campaigns", map[string]any{"name": "crash", "channel": "email", "purpose": "marketing",
 		"audience": map[string]any{}, "variants": []map[string]any{{"subject": "Hello {{first_name|there}}",
 			"text": "Hi {{first_name|there}}.\n{{postal_address}}\n{{unsubscribe_url}}"}}})
@@ -125,10 +164,16 @@ func TestCampaignCrash(t *testing.T) {
 		sent, _ := d["sent"].(float64)
 		return int(sent)
 	}
-	for k := range *crashKills {
-		// Kill at a random point while the campaign is being delivered.
-		target := (k + 1) * n / (*crashKills + 2)
-		target += rng.IntN(max(n/(4*(*crashKills+2)), 1))
+	for k := range kills {
+		// Kill at a random point while the campaign is being delivered;
+		// with several processes, a random one of them (never the one
+		// answering the API, which the test reads through).
+		target := (k + 1) * n / (kills + 2)
+		target += rng.IntN(max(n/(4*(kills+2)), 1))
+		victim := 0
+		if procs > 1 {
+			victim = 1 + rng.IntN(procs-1)
+		}
 		last, lastAt := -1, time.Now()
 		for {
 			got := received()
@@ -142,18 +187,20 @@ func TestCampaignCrash(t *testing.T) {
 			// until the test binary's timeout.
 			if ctx.Err() != nil || time.Since(lastAt) > time.Minute {
 				_, b := call("GET", "/api/v1/campaigns/"+cid, nil)
-				cmd.Process.Signal(syscall.SIGQUIT) // the Go runtime prints every goroutine's stack
-				cmd.Wait()
+				for _, c := range cmds {
+					c.Process.Signal(syscall.SIGQUIT) // the Go runtime prints every goroutine's stack
+					c.Wait()
+				}
 				t.Fatalf("deliveries stalled at %d of %d after kill %d; campaign %v; sink: %v\n%s", got, target, k, b["deliveries"], md.Err(), withoutRequests(logs.String()))
 			}
 			time.Sleep(time.Duration(20+rng.IntN(80)) * time.Millisecond)
 		}
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		if err := cmds[victim].Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		cmd.Wait()
-		t.Logf("kill %d after %d recorded sends", k+1, target)
-		cmd = start()
+		cmds[victim].Wait()
+		t.Logf("kill %d (process %d of %d) after %d recorded sends", k+1, victim+1, procs, target)
+		cmds[victim] = start(victim)
 	}
 	// Let it finish: every delivery leaves pending/inflight.
 	for {
@@ -189,16 +236,27 @@ func TestCampaignCrash(t *testing.T) {
 		}
 	}
 	var reconciled int
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, "rapport.db")+"?_pragma=busy_timeout(10000)")
+	var raw *sql.DB
+	if pgURL != nil {
+		raw, err = sql.Open("pgx", *pgURL)
+	} else {
+		raw, err = sql.Open("sqlite", "file:"+filepath.Join(data, "rapport.db")+"?_pragma=busy_timeout(10000)")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE reason = 'reconciled'`).Scan(&reconciled); err != nil {
+	defer raw.Close()
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE reason = 'reconciled'`).Scan(&reconciled); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d recipients, %d kills: maildev received %d messages, %d duplicates, %d missing; %d in-flight deliveries found already accepted on restart",
-		n, *crashKills, len(ms), dups, missing, reconciled)
+	// With several processes the work was shared: the one never killed
+	// sent some of it, and not all.
+	first := sentBy(t, addrs[0])
+	if procs > 1 && (first == 0 || first >= n) {
+		t.Errorf("process 1 of %d sent %d of %d: the work was not shared", procs, first, n)
+	}
+	t.Logf("%d recipients, %d processes, %d kills: maildev received %d messages, %d duplicates, %d missing; %d in-flight deliveries found already accepted on restart; process 1 sent %d",
+		n, procs, kills, len(ms), dups, missing, reconciled, first)
 	if dups != 0 || missing != 0 || len(ms) != n {
 		t.Errorf("received %d messages for %d recipients: %d duplicates, %d missing", len(ms), n, dups, missing)
 	}
@@ -222,4 +280,22 @@ func withoutRequests(s string) string {
 		}
 	}
 	return tail(b.String(), 60000)
+}
+
+// sentBy reads a process's count of sent deliveries from its /metrics.
+func sentBy(t *testing.T, addr string) int {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "rapport_campaign_deliveries_sent_total "); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }

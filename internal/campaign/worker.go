@@ -93,6 +93,16 @@ type WorkerConfig struct {
 	Reconcile Reconciler
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Metrics, when set, counts the outcomes this process's workers decided
+	// (and recorded, unless a lease was lost) as
+	// rapport_campaign_deliveries_<state>_total (no labels: a count, never
+	// a patient or campaign).
+	Metrics Counters
+}
+
+// Counters is a metrics registry (internal/httpapi.Metrics).
+type Counters interface {
+	Add(name, help string, n uint64)
 }
 
 // Worker delivers the queue. Several workers (goroutines or processes)
@@ -204,7 +214,20 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	// be marked sent.
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	return len(jobs), w.cfg.Queue.CompleteDeliveries(rec, w.cfg.Owner, outs)
+	if err := w.cfg.Queue.CompleteDeliveries(rec, w.cfg.Owner, outs); err != nil {
+		return len(jobs), err
+	}
+	if w.cfg.Metrics != nil {
+		byState := map[rapport.DeliveryState]uint64{}
+		for _, o := range outs {
+			byState[o.State]++
+		}
+		for st, n := range byState {
+			w.cfg.Metrics.Add("rapport_campaign_deliveries_"+string(st)+"_total",
+				"Campaign delivery outcomes this process decided: "+string(st)+" (pending: deferred).", n)
+		}
+	}
+	return len(jobs), nil
 }
 
 func (w *Worker) campaign(ctx context.Context, orgID, id string) (*campaignEntry, error) {
