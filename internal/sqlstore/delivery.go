@@ -233,8 +233,7 @@ func (s *Store) CompleteDeliveries(ctx context.Context, owner string, outs []rap
 			return internal("prepare complete", err)
 		}
 		defer upd.Close()
-		ev, err := tx.PrepareContext(ctx, s.q(`INSERT INTO engagement_events (id, org_id, campaign_id, delivery_id, patient_id, channel, type, at, source, source_id, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, source, source_id, type) DO NOTHING`))
+		ev, err := tx.PrepareContext(ctx, s.q(insertEvent))
 		if err != nil {
 			return internal("prepare event", err)
 		}
@@ -301,6 +300,13 @@ func (s *Store) DeliveryByID(ctx context.Context, id string) (*rapport.Delivery,
 	return &d, nil
 }
 
+// insertEventInto starts an append to the engagement log; insertEvent
+// appends one event, once per (org, source, source id, type).
+const (
+	insertEventInto = `INSERT INTO engagement_events (id, org_id, campaign_id, delivery_id, patient_id, channel, type, at, source, source_id, detail)`
+	insertEvent     = insertEventInto + ` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, source, source_id, type) DO NOTHING`
+)
+
 // RecordOpen records that the email of delivery id was opened (its pixel
 // was fetched), once per delivery, and only while the patient's email
 // tracking consent stands: consent is checked at the moment of the open,
@@ -319,7 +325,7 @@ func (s *Store) RecordOpen(ctx context.Context, id string, at time.Time) (bool, 
 		if d.Channel != rapport.ChannelEmail || d.SentAt.IsZero() {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO engagement_events (id, org_id, campaign_id, delivery_id, patient_id, channel, type, at, source, source_id, detail)
+		res, err := tx.ExecContext(ctx, s.q(insertEventInto+`
 			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '' FROM consents t WHERE t.org_id = ? AND t.patient_id = ? AND t.channel = ? AND t.purpose = ? AND t.status = ?
 			ON CONFLICT (org_id, source, source_id, type) DO NOTHING`),
 			newID(), d.OrgID, d.CampaignID, d.ID, d.PatientID, string(d.Channel), rapport.EventOpened, micros(at), "web", d.ID,
@@ -346,8 +352,7 @@ func (s *Store) RecordEngagement(ctx context.Context, e *rapport.EngagementEvent
 	e.ID = newID()
 	var added bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO engagement_events (id, org_id, campaign_id, delivery_id, patient_id, channel, type, at, source, source_id, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, source, source_id, type) DO NOTHING`),
+		res, err := tx.ExecContext(ctx, s.q(insertEvent),
 			e.ID, e.OrgID, e.CampaignID, e.DeliveryID, e.PatientID, string(e.Channel), e.Type, micros(e.At), e.Source, e.SourceID, e.Detail)
 		if err != nil {
 			return internal("append event", err)
@@ -379,8 +384,7 @@ func (s *Store) ApplyProviderStatus(ctx context.Context, providerID string, stat
 		if state == rapport.DeliveryBounced {
 			typ = rapport.EventBounced
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO engagement_events (id, org_id, campaign_id, delivery_id, patient_id, channel, type, at, source, source_id, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, source, source_id, type) DO NOTHING`),
+		if _, err := tx.ExecContext(ctx, s.q(insertEvent),
 			newID(), d.OrgID, d.CampaignID, d.ID, d.PatientID, string(d.Channel), typ, micros(s.clock()), source, sourceID, detail); err != nil {
 			return internal("append event", err)
 		}
