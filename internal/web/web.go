@@ -72,7 +72,7 @@ func New(cfg Config) (*Dashboard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: layout: %w", err)
 	}
-	for _, name := range []string{"login", "inbox", "conversation", "publish", "calendar"} {
+	for _, name := range []string{"login", "inbox", "conversation", "publish", "calendar", "campaign"} {
 		t, err := template.Must(layout.Clone()).ParseFS(assets, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: %s: %w", name, err)
@@ -94,6 +94,15 @@ func (d *Dashboard) RegisterPages(public, private func(pattern string, h http.Ha
 	private("GET /app/inbox/{id}", secure(http.HandlerFunc(d.conversation)))
 	private("GET /app/publish", secure(http.HandlerFunc(d.publishQueue)))
 	private("GET /app/publish/calendar", secure(http.HandlerFunc(d.calendar)))
+	private("GET /app/campaigns/new", secure(http.HandlerFunc(d.newCampaign)))
+}
+
+// newCampaign is the campaign editor: the page is a skeleton that
+// app.js fills from the API (segments and playbooks, live audience
+// counts, preview and checks, launch).
+func (d *Dashboard) newCampaign(w http.ResponseWriter, r *http.Request) {
+	actor, _ := httpapi.ActorFrom(r.Context())
+	d.render(w, r, "campaign", page{Title: "New campaign", Data: map[string]bool{"CanWrite": actor.Can(rapport.PermCampaignWrite)}})
 }
 
 // secure adds the page headers.

@@ -52,7 +52,7 @@ func setup(t *testing.T) *fixture {
 		for _, u := range []struct {
 			email string
 			role  rapport.Role
-		}{{"agent@" + slug + ".org", rapport.RoleAgent}, {"admin@" + slug + ".org", rapport.RoleAdmin}} {
+		}{{"agent@" + slug + ".org", rapport.RoleAgent}, {"admin@" + slug + ".org", rapport.RoleAdmin}, {"marketer@" + slug + ".org", rapport.RoleMarket}} {
 			if err := s.CreateUser(ctx, &rapport.User{OrgID: org.ID, Email: u.email, Role: u.role, PasswordHash: h}); err != nil {
 				t.Fatal(err)
 			}
@@ -118,6 +118,7 @@ func TestPages(t *testing.T) {
 	f := setup(t)
 	agent := f.login(t, "general", "agent")
 	admin := f.login(t, "general", "admin")
+	marketer := f.login(t, "general", "marketer")
 	tests := []struct {
 		name   string
 		c      *http.Client
@@ -129,6 +130,8 @@ func TestPages(t *testing.T) {
 		{"conversation escapes item text", agent, "/app/inbox/" + f.conv, 200, []string{"&lt;script&gt;alert(1)&lt;/script&gt; waited 3 hours", `id="composer"`}},
 		{"agent sees submit, not approve", agent, "/app/publish", 200, []string{"Flu clinic Saturday", `data-action="submit"`}},
 		{"calendar places the post on its day", admin, "/app/publish/calendar", 200, []string{"Nov 28", "09:30", "Flu clinic Saturday"}},
+		{"campaign editor for a role that may write campaigns", marketer, "/app/campaigns/new", 200, []string{`id="campaign-form"`, `id="audience-count"`}},
+		{"campaign editor refuses an admin (no campaign permission)", admin, "/app/campaigns/new", 200, []string{"Your role cannot create campaigns."}},
 		{"login page", http.DefaultClient, "/login", 200, []string{`id="login-form"`, `data-next="/app/inbox"`}},
 		{"login refuses an open redirect", http.DefaultClient, "/login?next=//evil.example/x", 200, []string{`data-next="/app/inbox"`}},
 		{"admin without inbox permission", admin, "/app/inbox", 403, nil},

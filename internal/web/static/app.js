@@ -205,7 +205,193 @@
     });
   }
 
-  var pages = { login: login, inbox: inbox, conversation: conversation, publish: publish };
+
+  function campaign() {
+    var form = document.getElementById('campaign-form');
+    if (!form) return;
+    var $ = function (id) { return document.getElementById(id); };
+    var segBox = $('c-segments');
+    var variantsBox = $('variants');
+    var countEl = $('audience-count');
+    var bySeg = $('audience-by-segment');
+    var status = $('campaign-status');
+    var model = null; // GET /api/v1/segments
+    var campaignId = '';
+    var dirty = true;
+    var seq = 0;
+    var timer = null;
+
+    function list(id) {
+      return $(id).value.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+    }
+    function num(id) {
+      var v = $(id).value;
+      return v === '' ? undefined : Number(v);
+    }
+    function ticked() {
+      return Array.prototype.map.call(segBox.querySelectorAll('input:checked'), function (c) { return c.value; });
+    }
+    function audience() {
+      var a = { channel: $('c-channel').value, purpose: $('c-purpose').value };
+      if (model) a.model_id = model.model_id;
+      var segs = ticked();
+      if (segs.length) a.segments = segs;
+      var extra = { min_probability: num('c-minprob'), min_age: num('c-minage'), max_age: num('c-maxage'),
+        not_contacted_days: num('c-quiet') };
+      Object.keys(extra).forEach(function (k) { if (extra[k] !== undefined) a[k] = extra[k]; });
+      [['languages', 'c-langs'], ['zip_prefixes', 'c-zips'], ['tags', 'c-tags']].forEach(function (p) {
+        var v = list(p[1]);
+        if (v.length) a[p[0]] = v;
+      });
+      return a;
+    }
+    function segName(id) {
+      var s = model && model.segments.find(function (x) { return x.id === id; });
+      return s ? s.name : id;
+    }
+
+    async function count() {
+      var mine = ++seq;
+      countEl.dataset.state = 'counting';
+      countEl.textContent = 'Audience: counting…';
+      var r = await api('POST', '/api/v1/audiences/count', audience());
+      if (mine !== seq) return; // a newer edit is being counted
+      bySeg.replaceChildren();
+      if (!r.ok) {
+        countEl.dataset.state = 'error';
+        countEl.textContent = 'Audience: ' + errorText(r);
+        return;
+      }
+      countEl.dataset.state = 'done';
+      countEl.dataset.total = String(r.data.total);
+      countEl.textContent = 'Audience: ' + r.data.total.toLocaleString('en-US') + ' patients';
+      Object.keys(r.data.by_segment || {}).sort().forEach(function (k) {
+        bySeg.appendChild(el('li', { 'data-segment': k }, [segName(k) + ': ' + r.data.by_segment[k].toLocaleString('en-US')]));
+      });
+    }
+    function edited() {
+      dirty = true;
+      $('launch-campaign').disabled = true;
+      clearTimeout(timer);
+      timer = setTimeout(count, 250);
+    }
+
+    function playbook(sg) {
+      var box = el('aside', { class: 'playbook', 'aria-label': 'Playbook: ' + sg.name }, [el('h4', {}, ['Playbook: ' + sg.name])]);
+      if (sg.description) box.appendChild(el('p', {}, [sg.description]));
+      [['Moves them', sg.motivations], ['Say', sg.say], ['Avoid', sg.avoid]].forEach(function (p) {
+        if (p[1] && p[1].length) box.appendChild(el('p', {}, [p[0] + ': ' + p[1].join('; ')]));
+      });
+      if (sg.tone) box.appendChild(el('p', {}, ['Tone: ' + sg.tone]));
+      return box;
+    }
+    function renderVariants() {
+      var keep = {};
+      variantsBox.querySelectorAll('.variant').forEach(function (v) { keep[v.dataset.segment] = v; });
+      variantsBox.replaceChildren();
+      var segs = ticked();
+      var channel = $('c-channel').value;
+      model.segments.forEach(function (sg) {
+        if (segs.length && segs.indexOf(sg.id) < 0) return;
+        var v = keep[sg.id];
+        if (!v) {
+          v = el('div', { class: 'variant', 'data-segment': sg.id }, [
+            el('div', {}, [el('h3', {}, [sg.name]),
+              el('label', { class: 'f-subject' }, ['Subject', el('input', { name: 'subject' })]),
+              el('label', { class: 'f-text' }, ['Text', el('textarea', { name: 'text', rows: '5' })]),
+              el('label', { class: 'f-sms' }, ['SMS text', el('textarea', { name: 'sms', rows: '3' })])]),
+            playbook(sg)]);
+          v.addEventListener('input', function () { dirty = true; $('launch-campaign').disabled = true; });
+        }
+        v.querySelector('.f-subject').hidden = channel !== 'email';
+        v.querySelector('.f-text').hidden = channel === 'sms';
+        v.querySelector('.f-sms').hidden = channel !== 'sms';
+        variantsBox.appendChild(v);
+      });
+    }
+    function variants() {
+      var channel = $('c-channel').value;
+      return Array.prototype.map.call(variantsBox.querySelectorAll('.variant'), function (v) {
+        var x = { segment: v.dataset.segment, arm: 'A' };
+        var get = function (n) { return v.querySelector('[name="' + n + '"]').value; };
+        if (channel === 'email') { x.subject = get('subject'); x.text = get('text'); }
+        if (channel === 'social_dm') x.text = get('text');
+        if (channel === 'sms') x.sms = get('sms');
+        return x;
+      });
+    }
+    function fail(r) {
+      var e = $('campaign-error');
+      e.textContent = errorText(r);
+      e.hidden = false;
+    }
+
+    async function save() {
+      $('campaign-error').hidden = true;
+      var body = { name: $('c-name').value, channel: $('c-channel').value, purpose: $('c-purpose').value,
+        audience: audience(), variants: variants(), holdout_percent: num('c-holdout') || 0 };
+      var r = campaignId ? await api('PUT', '/api/v1/campaigns/' + encodeURIComponent(campaignId), body)
+        : await api('POST', '/api/v1/campaigns', body);
+      if (!r.ok) { fail(r); return false; }
+      campaignId = r.data.id || campaignId;
+      form.dataset.campaignId = campaignId;
+      dirty = false;
+      $('preview-campaign').disabled = false;
+      status.dataset.state = 'saved';
+      status.textContent = 'Draft saved.';
+      return true;
+    }
+    async function preview() {
+      if (dirty && !(await save())) return;
+      var r = await api('GET', '/api/v1/campaigns/' + encodeURIComponent(campaignId) + '/preview');
+      if (!r.ok) { fail(r); return; }
+      var box = $('preview-variants');
+      box.replaceChildren();
+      (r.data.variants || []).forEach(function (v) {
+        var findings = el('ul', { class: 'findings' }, []);
+        (v.findings || []).forEach(function (f) {
+          findings.appendChild(el('li', { class: 'finding-' + f.severity, 'data-code': f.code, 'data-severity': f.severity },
+            [f.severity + ' · ' + f.code + ': ' + f.message]));
+        });
+        var shown = [v.subject ? 'Subject: ' + v.subject + '\n\n' : '', v.text || '', v.sms || ''].join('');
+        box.appendChild(el('div', { class: 'card preview-variant', 'data-segment': v.segment }, [
+          el('h3', {}, [segName(v.segment) + ' · arm ' + v.arm + ' · ' + (v.audience || 0).toLocaleString('en-US') + ' recipients']),
+          el('div', { class: 'rendered' }, [shown]), findings]));
+      });
+      $('preview').hidden = false;
+      $('launch-campaign').disabled = r.data.blocked;
+      status.dataset.state = r.data.blocked ? 'blocked' : 'ready';
+      status.textContent = r.data.blocked ? 'Blocked: fix the findings marked blocker, then preview again.' : 'Checks passed: ready to launch.';
+    }
+    async function launch() {
+      if (!window.confirm('Launch this campaign now? Messages go out as the rules allow.')) return;
+      var r = await api('POST', '/api/v1/campaigns/' + encodeURIComponent(campaignId) + '/launch');
+      if (!r.ok) { fail(r); return; }
+      $('launch-campaign').disabled = true;
+      $('save-campaign').disabled = true;
+      status.dataset.state = 'launched';
+      status.textContent = 'Launched: ' + r.data.deliveries + ' deliveries, ' + r.data.holdout + ' held out as the control group.';
+    }
+
+    form.addEventListener('submit', function (ev) { ev.preventDefault(); save(); });
+    $('preview-campaign').addEventListener('click', preview);
+    $('launch-campaign').addEventListener('click', launch);
+    form.querySelector('section').addEventListener('input', edited);
+    form.querySelector('section').addEventListener('change', function () { renderVariants(); edited(); });
+
+    api('GET', '/api/v1/segments').then(function (r) {
+      if (!r.ok) { fail(r); return; }
+      model = r.data;
+      model.segments.forEach(function (sg) {
+        segBox.appendChild(el('label', {}, [el('input', { type: 'checkbox', value: sg.id }),
+          sg.name + ' (' + (sg.patients || 0).toLocaleString('en-US') + ')']));
+      });
+      renderVariants();
+      count();
+    });
+  }
+
+  var pages = { login: login, inbox: inbox, conversation: conversation, publish: publish, campaign: campaign };
   document.addEventListener('DOMContentLoaded', function () {
     setupLogout();
     var f = pages[document.body.dataset.page];

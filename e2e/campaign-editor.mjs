@@ -1,0 +1,110 @@
+// Drives the campaign editor in headless Chromium for
+// cmd/rapport/campaign_browser_test.go: a marketer signs in, watches the
+// audience count follow the filters, writes two segment variants beside
+// their playbooks, is blocked by the pre-launch checks (no unsubscribe
+// link), fixes the variants and launches. Prints "STEP …" lines, "COUNT
+// <all> <ticked>", "LAUNCHED <status>" and "DONE", or "FAIL …".
+//
+// Environment: RAPPORT_URL, RAPPORT_ORG, MARKETER_EMAIL, RAPPORT_PASSWORD,
+// SCREENSHOT_DIR, CHROMIUM, USER_DATA_DIR.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const base = env('RAPPORT_URL');
+const shots = env('SCREENSHOT_DIR');
+const step = (s) => console.log(`STEP ${s}`);
+
+const context = await chromium.launchPersistentContext(env('USER_DATA_DIR'), {
+  executablePath: env('CHROMIUM'),
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
+    '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1200, height: 1000 },
+});
+const page = context.pages()[0] || await context.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+page.on('dialog', (d) => d.accept());
+
+// countAfter waits until the live count has settled on a new total.
+async function settledCount() {
+  await page.waitForSelector('#audience-count[data-state="done"]');
+  return Number(await page.getAttribute('#audience-count', 'data-total'));
+}
+
+try {
+  await page.goto(`${base}/login?next=/app/campaigns/new`);
+  await page.fill('#org', env('RAPPORT_ORG'));
+  await page.fill('#email', env('MARKETER_EMAIL'));
+  await page.fill('#password', env('RAPPORT_PASSWORD'));
+  await page.click('#login-submit');
+  await page.waitForURL(/\/app\/campaigns\/new$/);
+  await page.waitForSelector('#c-segments input[type="checkbox"]');
+  const all = await settledCount();
+  step(`signed in; audience of every segment: ${all}`);
+
+  await page.check('#c-segments input[value="planner"]');
+  await page.check('#c-segments input[value="caregiver"]');
+  await page.waitForFunction((n) => {
+    const c = document.getElementById('audience-count');
+    return c.dataset.state === 'done' && Number(c.dataset.total) !== n;
+  }, all);
+  const ticked = await settledCount();
+  const bySegment = await page.locator('#audience-by-segment li').evaluateAll((ls) => ls.map((l) => l.dataset.segment));
+  step(`ticked planner and caregiver: ${ticked} (${bySegment.join(',')})`);
+  console.log(`COUNT ${all} ${ticked}`);
+  const variants = await page.locator('#variants .variant').evaluateAll((vs) => vs.map((v) => v.dataset.segment));
+  if (variants.join(',') !== 'planner,caregiver' && variants.join(',') !== 'caregiver,planner') {
+    throw new Error(`variants shown for ${variants}`);
+  }
+  const playbook = await page.locator('#variants .variant[data-segment="planner"] .playbook').textContent();
+  if (!/Playbook/.test(playbook) || playbook.length < 40) throw new Error(`no playbook beside the variant: ${playbook}`);
+  step('a variant per ticked segment, each beside its playbook');
+
+  await page.fill('#c-name', 'Flu shots');
+  const write = async (seg, subject, text) => {
+    const v = page.locator(`#variants .variant[data-segment="${seg}"]`);
+    await v.locator('input[name="subject"]').fill(subject);
+    await v.locator('textarea[name="text"]').fill(text);
+  };
+  await write('planner', 'Your flu shot plan', 'Hi {{first_name|there}}, book your flu shot and stay on track. {{postal_address}}');
+  await write('caregiver', 'Ten minutes, no wait', 'Hi {{first_name|there}}, a flu shot takes ten minutes. {{postal_address}}');
+  await page.click('#preview-campaign');
+  await page.waitForSelector('#campaign-status[data-state="blocked"]');
+  const codes = await page.locator('#preview-variants li[data-severity="blocker"]').evaluateAll((ls) => ls.map((l) => l.dataset.code));
+  if (!codes.includes('email_no_unsubscribe')) throw new Error(`not blocked for the missing unsubscribe link: ${codes}`);
+  if (!(await page.isDisabled('#launch-campaign'))) throw new Error('launch offered while blocked');
+  step(`preview blocked: ${[...new Set(codes)].join(',')}`);
+  await page.screenshot({ path: path.join(shots, 'campaign-1-blocked.png'), fullPage: true });
+
+  await write('planner', 'Your flu shot plan', 'Hi {{first_name|there}}, book your flu shot and stay on track.\n{{postal_address}}\nUnsubscribe: {{unsubscribe_url}}');
+  await write('caregiver', 'Ten minutes, no wait', 'Hi {{first_name|there}}, a flu shot takes ten minutes.\n{{postal_address}}\nUnsubscribe: {{unsubscribe_url}}');
+  await page.click('#preview-campaign');
+  await page.waitForSelector('#campaign-status[data-state="ready"]');
+  const rendered = await page.locator('#preview-variants .preview-variant[data-segment="planner"] .rendered').textContent();
+  if (!/Hi Alex/.test(rendered) || /\{\{/.test(rendered)) throw new Error(`preview not rendered with sample values: ${rendered}`);
+  step('checks passed after the fix');
+  await page.screenshot({ path: path.join(shots, 'campaign-2-ready.png'), fullPage: true });
+
+  await page.click('#launch-campaign');
+  await page.waitForSelector('#campaign-status[data-state="launched"]');
+  const status = (await page.textContent('#campaign-status')).trim();
+  const id = await page.getAttribute('#campaign-form', 'data-campaign-id');
+  step(status);
+  console.log(`LAUNCHED ${id}`);
+  await page.screenshot({ path: path.join(shots, 'campaign-3-launched.png'), fullPage: true });
+  if (consoleErrors.length > 0) throw new Error(`console errors: ${consoleErrors.join(' | ')}`);
+  console.log('DONE');
+} catch (err) {
+  try { await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }); } catch { /* ignore */ }
+  console.log(`FAIL ${String(err && err.message || err).split('\n')[0]}`);
+  process.exitCode = 1;
+} finally {
+  await context.close();
+}
