@@ -697,6 +697,46 @@ func TestSenderProfile(t *testing.T) {
 	}
 }
 
+// TestWorkerSMSAfterCrash: Twilio takes no idempotency key, so a text
+// whose call a crashed worker had begun is not sent again (failed
+// uncertain_after_crash); one whose call never began is sent once.
+func TestWorkerSMSAfterCrash(t *testing.T) {
+	for _, started := range []bool{true, false} {
+		t.Run(fmt.Sprintf("started=%v", started), func(t *testing.T) {
+			now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+			e := newEnv(t, now, []person{{"T1", "America/Chicago", "planner", []rapport.ChannelPurpose{smsCare}}})
+			ctx := context.Background()
+			e.launch(t, &rapport.Campaign{Name: "Flu", Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare,
+				Audience: rapport.AudienceFilter{ModelID: "m1"},
+				Variants: []rapport.Variant{{Segment: "", SMS: "{{clinic_name}}: flu shots are in. Reply STOP to opt out."}}})
+			jobs, err := e.s.ClaimDeliveries(ctx, "dead", 10, -time.Second)
+			if err != nil || len(jobs) != 1 {
+				t.Fatalf("claim = %d, %v", len(jobs), err)
+			}
+			if started {
+				if err := e.s.StartSend(ctx, "dead", jobs[0].ID); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.sms.Send(ctx, twilio.SendParams{To: jobs[0].Recipient.Phone, From: e.ident.SMSFrom, Body: "General: flu shots are in. Reply STOP to opt out."}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.drain(t, e.worker())
+			var state, reason string
+			if err := rawRow(e, `SELECT state, reason FROM deliveries`, &state, &reason); err != nil {
+				t.Fatal(err)
+			}
+			want := [2]string{string(rapport.DeliverySent), ""}
+			if started {
+				want = [2]string{string(rapport.DeliveryFailed), "uncertain_after_crash"}
+			}
+			if got := [2]string{state, reason}; got != want || len(e.twilio.Messages()) != 1 {
+				t.Errorf("delivery %v with %d texts at Twilio, want %v and 1", got, len(e.twilio.Messages()), want)
+			}
+		})
+	}
+}
+
 func TestSafeCauseHasNoAddress(t *testing.T) {
 	errs := []error{
 		&email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "<pat.doe@example.org>: no such user"},

@@ -409,6 +409,11 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		if err := w.sms.wait(ctx); err != nil {
 			return w.retry(out, now, "cancelled")
 		}
+		// Twilio takes no idempotency key and has no lookup by ours: a
+		// text whose call a crash interrupted is not sent again.
+		if o, stop := w.startSend(ctx, j, out, now, false, "sms"); stop {
+			return o
+		}
 		p := twilio.SendParams{To: r.Phone, Body: msg.SMS, StatusCallback: id.StatusCallback}
 		if strings.HasPrefix(id.SMSFrom, "MG") {
 			p.MessagingServiceSID = id.SMSFrom
@@ -451,15 +456,8 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 		if idem && !j.SendStarted.IsZero() && now.Sub(j.SendStarted) >= keyed.DMKeyWindow() {
 			idem = false
 		}
-		if j.Recovered && !j.SendStarted.IsZero() && !idem {
-			w.log.Warn("social dm outcome unknown after a crash; not sent again", "delivery", j.ID, "network", string(dm.Network))
-			return w.fail(out, "uncertain_after_crash")
-		}
-		if err := w.cfg.Queue.StartSend(ctx, w.cfg.Owner, j.ID); err != nil {
-			if rapport.ErrorCode(err) != rapport.ECONFLICT {
-				w.log.Error("start social dm", "delivery", j.ID, "err", err)
-			}
-			return w.retry(out, now, "start_send")
+		if o, stop := w.startSend(ctx, j, out, now, idem, "social_dm"); stop {
+			return o
 		}
 		var ref rapport.PostRef
 		if idem {
@@ -481,6 +479,29 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 	sent(now)
 	out.State, out.SentAt, out.Event = rapport.DeliverySent, now, rapport.EventSent
 	return out
+}
+
+// startSend is called just before the network call of a delivery whose
+// provider cannot tell afterwards whether it was accepted (SMS, social DM).
+// A delivery recovered from a crashed worker that had already begun that
+// call is not sent again unless the provider honours an idempotency key
+// (idem): it fails as uncertain_after_crash, at most once. Otherwise the
+// start is recorded first (Store.StartSend), so that a crash during the
+// call is known. It returns the outcome to record and true when the send
+// must not go ahead.
+func (w *Worker) startSend(ctx context.Context, j *rapport.DeliveryJob, out rapport.DeliveryOutcome, now time.Time, idem bool,
+	channel string) (rapport.DeliveryOutcome, bool) {
+	if j.Recovered && !j.SendStarted.IsZero() && !idem {
+		w.log.Warn("outcome unknown after a crash; not sent again", "delivery", j.ID, "channel", channel)
+		return w.fail(out, "uncertain_after_crash"), true
+	}
+	if err := w.cfg.Queue.StartSend(ctx, w.cfg.Owner, j.ID); err != nil {
+		if rapport.ErrorCode(err) != rapport.ECONFLICT {
+			w.log.Error("start send", "delivery", j.ID, "err", err)
+		}
+		return w.retry(out, now, "start_send"), true
+	}
+	return out, false
 }
 
 func orA(arm string) string {
