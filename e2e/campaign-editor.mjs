@@ -68,8 +68,8 @@ try {
   step('a variant per ticked segment, each beside its playbook');
 
   await page.fill('#c-name', 'Flu shots');
-  const write = async (seg, subject, text) => {
-    const v = page.locator(`#variants .variant[data-segment="${seg}"]`);
+  const write = async (seg, subject, text, arm = 'A') => {
+    const v = page.locator(`#variants .variant[data-segment="${seg}"] .arm[data-arm="${arm}"]`);
     await v.locator('input[name="subject"]').fill(subject);
     await v.locator('textarea[name="text"]').fill(text);
   };
@@ -85,11 +85,16 @@ try {
 
   await write('planner', 'Your flu shot plan', 'Hi {{first_name|there}}, book your flu shot and stay on track.\n{{postal_address}}\nUnsubscribe: {{unsubscribe_url}}');
   await write('caregiver', 'Ten minutes, no wait', 'Hi {{first_name|there}}, a flu shot takes ten minutes.\n{{postal_address}}\nUnsubscribe: {{unsubscribe_url}}');
+  // An A/B test within the planner segment.
+  await page.click('#variants .variant[data-segment="planner"] .add-arm');
+  await write('planner', 'Your numbers: flu shot due', 'Hi {{first_name|there}}, your flu shot is due; it cuts your risk by half.\n{{postal_address}}\nUnsubscribe: {{unsubscribe_url}}', 'B');
   await page.click('#preview-campaign');
   await page.waitForSelector('#campaign-status[data-state="ready"]');
-  const rendered = await page.locator('#preview-variants .preview-variant[data-segment="planner"] .rendered').textContent();
+  const rendered = await page.locator('#preview-variants .preview-variant[data-segment="planner"][data-arm="A"] .rendered').textContent();
   if (!/Hi Alex/.test(rendered) || /\{\{/.test(rendered)) throw new Error(`preview not rendered with sample values: ${rendered}`);
-  step('checks passed after the fix');
+  const arms = await page.locator('#preview-variants .preview-variant[data-segment="planner"]').evaluateAll((ls) => ls.map((l) => l.dataset.arm));
+  if (arms.join(',') !== 'A,B') throw new Error(`planner arms previewed: ${arms}`);
+  step('checks passed after the fix, with an A/B test in planner');
   await page.screenshot({ path: path.join(shots, 'campaign-2-ready.png'), fullPage: true });
 
   await page.click('#launch-campaign');

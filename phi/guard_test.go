@@ -163,6 +163,9 @@ func TestCheckReminder(t *testing.T) {
 		{"Your appointment at the Behavioral Health clinic is Friday.", Block},
 		{"Please bring your metformin to your visit.", Block},
 		{"Your balance is due; pay online.", Warn},
+		// "plan" alone is no insurance word ("plan ahead", "your flu shot plan").
+		{"Your flu shot plan: book now and plan ahead.", Allow},
+		{"Your health plan covers this visit.", Warn},
 	} {
 		v := g.CheckReminder(tc.text)
 		if v.Action != tc.want {

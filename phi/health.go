@@ -849,7 +849,9 @@ out-of-pocket
 premium
 cost
 price
-plan
+health plan
+insurance plan
+dental plan
 blue cross
 blue cross blue shield
 aetna

@@ -110,7 +110,7 @@ func TestCampaignEditorInBrowser(t *testing.T) {
 		}
 	}
 	code, b := call("GET", "/api/v1/campaigns/"+cid, nil)
-	if code != 200 || b["status"] != "launched" || len(b["variants"].([]any)) != 2 {
+	if code != 200 || b["status"] != "launched" || len(b["variants"].([]any)) != 3 {
 		t.Fatalf("campaign after the browser launched it = %d %v", code, b)
 	}
 	d := b["deliveries"].(map[string]any)

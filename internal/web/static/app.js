@@ -295,30 +295,56 @@
         if (segs.length && segs.indexOf(sg.id) < 0) return;
         var v = keep[sg.id];
         if (!v) {
+          var arms = el('div', { class: 'arms' }, [armFields('A')]);
+          var add = el('button', { type: 'button', class: 'add-arm' }, ['Add an arm (A/B test)']);
+          add.addEventListener('click', function () {
+            var n = arms.querySelectorAll('.arm').length;
+            if (n >= 4) return;
+            arms.appendChild(armFields('ABCD'[n]));
+            showFields(arms);
+            if (n + 1 >= 4) add.disabled = true;
+            dirty = true;
+            $('launch-campaign').disabled = true;
+          });
           v = el('div', { class: 'variant', 'data-segment': sg.id }, [
-            el('div', {}, [el('h3', {}, [sg.name]),
-              el('label', { class: 'f-subject' }, ['Subject', el('input', { name: 'subject' })]),
-              el('label', { class: 'f-text' }, ['Text', el('textarea', { name: 'text', rows: '5' })]),
-              el('label', { class: 'f-sms' }, ['SMS text', el('textarea', { name: 'sms', rows: '3' })])]),
-            playbook(sg)]);
+            el('div', {}, [el('h3', {}, [sg.name]), arms, add]), playbook(sg)]);
           v.addEventListener('input', function () { dirty = true; $('launch-campaign').disabled = true; });
         }
-        v.querySelector('.f-subject').hidden = channel !== 'email';
-        v.querySelector('.f-text').hidden = channel === 'sms';
-        v.querySelector('.f-sms').hidden = channel !== 'sms';
+        showFields(v);
         variantsBox.appendChild(v);
       });
     }
+    // armFields is one arm of a segment's variant: its texts and its share
+    // of the segment (arms split it by weight; the assignment is fixed at
+    // launch).
+    function armFields(name) {
+      return el('fieldset', { class: 'arm', 'data-arm': name }, [el('legend', {}, ['Arm ' + name]),
+        el('label', { class: 'f-subject' }, ['Subject', el('input', { name: 'subject' })]),
+        el('label', { class: 'f-text' }, ['Text', el('textarea', { name: 'text', rows: '5' })]),
+        el('label', { class: 'f-sms' }, ['SMS text', el('textarea', { name: 'sms', rows: '3' })]),
+        el('label', { class: 'f-weight' }, ['Weight', el('input', { name: 'weight', type: 'number', min: '1', value: '1' })])]);
+    }
+    function showFields(root) {
+      var channel = $('c-channel').value;
+      root.querySelectorAll('.f-subject').forEach(function (f) { f.hidden = channel !== 'email'; });
+      root.querySelectorAll('.f-text').forEach(function (f) { f.hidden = channel === 'sms'; });
+      root.querySelectorAll('.f-sms').forEach(function (f) { f.hidden = channel !== 'sms'; });
+      root.querySelectorAll('.f-weight').forEach(function (f) { f.hidden = f.closest('.arms').querySelectorAll('.arm').length < 2; });
+    }
     function variants() {
       var channel = $('c-channel').value;
-      return Array.prototype.map.call(variantsBox.querySelectorAll('.variant'), function (v) {
-        var x = { segment: v.dataset.segment, arm: 'A' };
-        var get = function (n) { return v.querySelector('[name="' + n + '"]').value; };
-        if (channel === 'email') { x.subject = get('subject'); x.text = get('text'); }
-        if (channel === 'social_dm') x.text = get('text');
-        if (channel === 'sms') x.sms = get('sms');
-        return x;
+      var out = [];
+      variantsBox.querySelectorAll('.variant').forEach(function (v) {
+        v.querySelectorAll('.arm').forEach(function (a) {
+          var get = function (n) { return a.querySelector('[name="' + n + '"]').value; };
+          var x = { segment: v.dataset.segment, arm: a.dataset.arm, weight: Number(get('weight')) || 1 };
+          if (channel === 'email') { x.subject = get('subject'); x.text = get('text'); }
+          if (channel === 'social_dm') x.text = get('text');
+          if (channel === 'sms') x.sms = get('sms');
+          out.push(x);
+        });
       });
+      return out;
     }
     function fail(r) {
       var e = $('campaign-error');
@@ -354,7 +380,7 @@
             [f.severity + ' · ' + f.code + ': ' + f.message]));
         });
         var shown = [v.subject ? 'Subject: ' + v.subject + '\n\n' : '', v.text || '', v.sms || ''].join('');
-        box.appendChild(el('div', { class: 'card preview-variant', 'data-segment': v.segment }, [
+        box.appendChild(el('div', { class: 'card preview-variant', 'data-segment': v.segment, 'data-arm': v.arm }, [
           el('h3', {}, [segName(v.segment) + ' · arm ' + v.arm + ' · ' + (v.audience || 0).toLocaleString('en-US') + ' recipients']),
           el('div', { class: 'rendered' }, [shown]), findings]));
       });
