@@ -381,7 +381,7 @@
         });
         var shown = [v.subject ? 'Subject: ' + v.subject + '\n\n' : '', v.text || '', v.sms || ''].join('');
         box.appendChild(el('div', { class: 'card preview-variant', 'data-segment': v.segment, 'data-arm': v.arm }, [
-          el('h3', {}, [segName(v.segment) + ' · arm ' + v.arm + ' · ' + (v.audience || 0).toLocaleString('en-US') + ' recipients']),
+          el('h3', {}, [segName(v.segment) + ' · arm ' + v.arm + ' · segment audience ' + (v.audience || 0).toLocaleString('en-US')]),
           el('div', { class: 'rendered' }, [shown]), findings]));
       });
       $('preview').hidden = false;
