@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"segment": {"fit, evaluate and apply psychographic segmentation models", runSegment},
 		"phi":     {"detect and redact PHI; check public replies", runPhi},
 		"bench":   {"run the built-in benchmarks", runBench},
+		"email":   {"apply bounce and complaint reports (DSN, ARF) read on standard input", runEmail},
 	}
 }
 

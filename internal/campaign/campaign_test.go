@@ -737,6 +737,83 @@ func TestWorkerSMSAfterCrash(t *testing.T) {
 	}
 }
 
+// TestBounceAndComplaintReports: a DSN's permanent failure marks the
+// delivery bounced and suppresses the address; an ARF complaint suppresses
+// the address and revokes email marketing; a delay and mail about other
+// messages change nothing; applying the reports again changes nothing.
+func TestBounceAndComplaintReports(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	e := newEnv(t, now, []person{
+		{"R1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}},
+		{"R2", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}},
+		{"R3", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}},
+	})
+	ctx := context.Background()
+	e.launch(t, emailCampaign())
+	e.drain(t, e.worker())
+	mid := map[string]string{} // Message-ID (no brackets) by address
+	for _, m := range e.mails.msgs {
+		mid[m.To.Address] = m.MessageID
+	}
+	if len(mid) != 3 {
+		t.Fatalf("sent %d, want 3", len(mid))
+	}
+	reports := []email.Report{
+		{Kind: email.ReportBounce, MessageID: mid["r1@example.org"], Recipient: "r1@example.org", Status: "5.1.1"},
+		{Kind: email.ReportComplaint, MessageID: mid["r2@example.org"], FeedbackType: "abuse"}, // no recipient: found by the delivery
+		{Kind: email.ReportDelay, MessageID: mid["r3@example.org"], Status: "4.4.1"},
+		{Kind: email.ReportBounce, MessageID: "someone-else@other.example", Status: "5.1.1"},
+		{Kind: email.ReportBounce, MessageID: "nodelivery@general.example", Status: "5.1.1"},
+	}
+	in := &Inbound{Store: e.s, Identity: e.ident, Now: func() time.Time { return e.now }}
+	res, err := in.HandleReports(ctx, reports, "general.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ReportResult{Bounced: 1, Complained: 1, Delayed: 1, NotOurs: 2}); res != want {
+		t.Errorf("HandleReports = %+v, want %+v", res, want)
+	}
+	events := func() (n int) {
+		rawRow(e, `SELECT COUNT(*) FROM engagement_events`, &n)
+		return n
+	}
+	before := events()
+	if _, err := in.HandleReports(ctx, reports, "general.example"); err != nil {
+		t.Fatal(err)
+	}
+	if after := events(); after != before {
+		t.Errorf("engagement events %d after the reports came again, want %d", after, before)
+	}
+	state := func(mrn string) (st, reason string) {
+		e.raw.QueryRow(`SELECT state, reason FROM deliveries WHERE patient_id = ?`, e.ids[mrn]).Scan(&st, &reason)
+		return
+	}
+	if st, reason := state("R1"); st != string(rapport.DeliveryBounced) || reason != "dsn_5.1.1" {
+		t.Errorf("R1 delivery = %s/%s, want bounced/dsn_5.1.1", st, reason)
+	}
+	if st, _ := state("R3"); st != string(rapport.DeliverySent) {
+		t.Errorf("R3 delivery = %s after a delay report, want sent", st)
+	}
+	var sup []string
+	rows, _ := e.raw.Query(`SELECT address || ':' || reason FROM suppressions ORDER BY address`)
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		sup = append(sup, s)
+	}
+	rows.Close()
+	if want := []string{"r1@example.org:hard_bounce", "r2@example.org:complaint"}; !slices.Equal(sup, want) {
+		t.Errorf("suppressions %v, want %v", sup, want)
+	}
+	hist, _ := e.s.ConsentHistory(ctx, e.admin, e.ids["R2"])
+	if last := hist[len(hist)-1]; last.Status != rapport.ConsentRevoked || last.Source != "email:complaint" {
+		t.Errorf("R2's last consent event = %+v, want revoked by email:complaint", last)
+	}
+	if n, _ := e.s.CountAudience(ctx, e.market, rapport.AudienceFilter{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}); n.Total != 1 {
+		t.Errorf("email marketing audience = %d, want 1 (R3)", n.Total)
+	}
+}
+
 func TestSafeCauseHasNoAddress(t *testing.T) {
 	errs := []error{
 		&email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "<pat.doe@example.org>: no such user"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rapport-health/rapport"
 	"github.com/rapport-health/rapport/compliance"
+	"github.com/rapport-health/rapport/internal/email"
 	"github.com/rapport-health/rapport/internal/twilio"
 )
 
@@ -56,6 +57,7 @@ type OptOutStore interface {
 	LatestSentTo(ctx context.Context, orgID string, channel rapport.Channel, address string) (*rapport.Delivery, error)
 	ApplyProviderStatus(ctx context.Context, providerID string, state rapport.DeliveryState, source, sourceID, detail string) (*rapport.Delivery, error)
 	Suppress(ctx context.Context, orgID string, channel rapport.Channel, address, reason string) error
+	SuppressDeliveryAddress(ctx context.Context, deliveryID, reason string) (bool, error)
 }
 
 // Inbound applies what patients and providers send back.
@@ -249,4 +251,68 @@ func (in *Inbound) Open(ctx context.Context, token string) error {
 		return err
 	}
 	return nil
+}
+
+// ReportResult counts what HandleReports did.
+type ReportResult struct {
+	Bounced, Complained, Delayed, NotOurs int
+}
+
+// HandleReports applies delivery status notifications and abuse feedback
+// reports (email.ParseReport) about campaign email: a permanent bounce
+// marks the delivery bounced (once per report) and suppresses the address;
+// a complaint suppresses the address and revokes email marketing at once,
+// as an unsubscribe does (a complaint is the strongest opt-out there is);
+// a delay changes nothing. A report is matched to its delivery by the
+// original Message-ID, which Rapport makes "<delivery id>@messageDomain";
+// reports about other mail are counted as not ours. Applying the same
+// report twice changes nothing more.
+func (in *Inbound) HandleReports(ctx context.Context, reports []email.Report, messageDomain string) (ReportResult, error) {
+	var res ReportResult
+	for _, r := range reports {
+		local, domain, ok := strings.Cut(r.MessageID, "@")
+		if !ok || local == "" || !strings.EqualFold(domain, messageDomain) {
+			res.NotOurs++
+			continue
+		}
+		d, err := in.Store.DeliveryByID(ctx, local)
+		if rapport.ErrorCode(err) == rapport.ENOTFOUND || err == nil && d.Channel != rapport.ChannelEmail {
+			res.NotOurs++
+			continue
+		}
+		if err != nil {
+			return res, err
+		}
+		switch r.Kind {
+		case email.ReportDelay:
+			res.Delayed++
+		case email.ReportBounce:
+			if _, err := in.Store.ApplyProviderStatus(ctx, r.MessageID, rapport.DeliveryBounced, "dsn", r.MessageID+":"+r.Status, "dsn_"+r.Status); err != nil &&
+				rapport.ErrorCode(err) != rapport.ENOTFOUND {
+				return res, err
+			}
+			if _, err := in.Store.SuppressDeliveryAddress(ctx, d.ID, "hard_bounce"); err != nil {
+				return res, err
+			}
+			res.Bounced++
+		case email.ReportComplaint:
+			if _, err := in.Store.SuppressDeliveryAddress(ctx, d.ID, "complaint"); err != nil {
+				return res, err
+			}
+			now := in.now()
+			changed, err := in.Store.RevokeConsents(ctx, d.OrgID, d.PatientID, UnsubscribeScope(), "email:complaint", d.ID, now)
+			if err != nil {
+				return res, err
+			}
+			if changed {
+				if _, err := in.Store.RecordEngagement(ctx, &rapport.EngagementEvent{OrgID: d.OrgID, CampaignID: d.CampaignID, DeliveryID: d.ID,
+					PatientID: d.PatientID, Channel: rapport.ChannelEmail, Type: rapport.EventOptedOut, At: now, Source: "arf",
+					SourceID: d.ID, Detail: "complaint_" + r.FeedbackType}); err != nil {
+					return res, err
+				}
+			}
+			res.Complained++
+		}
+	}
+	return res, nil
 }

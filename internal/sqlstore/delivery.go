@@ -413,6 +413,36 @@ func (s *Store) Suppress(ctx context.Context, orgID string, channel rapport.Chan
 	})
 }
 
+// SuppressDeliveryAddress suppresses, on the delivery's channel, the
+// address delivery id went to (the patient's current email or phone), for
+// reason. The address never leaves the database: a bounce or complaint
+// that names no recipient can still suppress. It reports whether a
+// suppression was added and is audited.
+func (s *Store) SuppressDeliveryAddress(ctx context.Context, id, reason string) (bool, error) {
+	var added bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var orgID, channel string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT org_id, channel FROM deliveries WHERE id = ?`), id).Scan(&orgID, &channel); err != nil {
+			return notFound("delivery", err)
+		}
+		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO suppressions (org_id, channel, address, reason, at)
+			SELECT d.org_id, d.channel, CASE WHEN d.channel = ? THEN p.email ELSE p.phone END, ?, ?
+			FROM deliveries d JOIN patients p ON p.org_id = d.org_id AND p.id = d.patient_id
+			WHERE d.id = ? AND (CASE WHEN d.channel = ? THEN p.email ELSE p.phone END) <> ''
+			ON CONFLICT (org_id, channel, address) DO NOTHING`),
+			string(rapport.ChannelEmail), reason, micros(s.clock()), id, string(rapport.ChannelEmail))
+		if err != nil {
+			return internal("suppress delivery address", err)
+		}
+		n, _ := res.RowsAffected()
+		added = n == 1
+		e := rapport.AuditEntryFor(systemActor(orgID, "system:suppression"), rapport.AuditCreate, "Suppression")
+		e.Detail = channel + " " + reason
+		return s.appendAudit(ctx, tx, &e)
+	})
+	return added, err
+}
+
 // RecordOptOut revokes, for every patient of orgID reachable at address on
 // channel, the consents in scope, as consent events with source and
 // evidence (a message id, never the text). It reports the patients whose

@@ -386,6 +386,20 @@ func testDeliveryQueue(t *testing.T, open Opener) {
 	if _, matched, _ := f.s.RecordOptOut(ctx, other.OrgID, rapport.ChannelSMS, "+15550100002", scope, "sms:stop", "SM3", now); matched {
 		t.Errorf("a STOP to another organisation matched this one's patient")
 	}
+	// A bounce report suppresses the address the delivery went to, once.
+	for i, want := range []bool{true, false} {
+		if added, err := f.s.SuppressDeliveryAddress(ctx, jobs[0].ID, "hard_bounce"); err != nil || added != want {
+			t.Errorf("SuppressDeliveryAddress #%d = %v, %v; want %v", i+1, added, err, want)
+		}
+	}
+	if _, err := f.s.SuppressDeliveryAddress(ctx, "nope", "hard_bounce"); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("SuppressDeliveryAddress(unknown) = %v, want not found", err)
+	}
+	var suppressed string
+	if err := f.raw.QueryRowContext(ctx, rebind(f.s, `SELECT address FROM suppressions WHERE org_id = ? AND channel = 'email'`), f.org.ID).Scan(&suppressed); err != nil ||
+		suppressed != jobs[0].Recipient.Email {
+		t.Errorf("suppressed %q, %v; want the delivery's address", suppressed, err)
+	}
 }
 
 // testConcurrentClaims runs several workers claiming from one queue at
