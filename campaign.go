@@ -288,6 +288,10 @@ type CampaignStore interface {
 	LaunchCampaign(ctx context.Context, actor Actor, id string, assign Assigner) (LaunchResult, error)
 	// DeliveryCounts counts a campaign's deliveries by state.
 	DeliveryCounts(ctx context.Context, actor Actor, campaignID string) (map[DeliveryState]int, error)
+	// Campaigns lists the organisation's campaigns, newest first.
+	Campaigns(ctx context.Context, actor Actor, limit int) ([]Campaign, error)
+	// EngagementCounts counts a campaign's engagement events by type.
+	EngagementCounts(ctx context.Context, actor Actor, campaignID string) (map[string]int, error)
 }
 
 // Assigner decides, at launch, a recipient's arm within its segment's

@@ -104,6 +104,14 @@ try {
   step(status);
   console.log(`LAUNCHED ${id}`);
   await page.screenshot({ path: path.join(shots, 'campaign-3-launched.png'), fullPage: true });
+  await page.click('nav a[href="/app/campaigns"]');
+  const row = page.locator(`#campaign-list tr[data-campaign-id="${id}"]`);
+  await row.waitFor();
+  const listed = await row.getAttribute('data-status');
+  const waiting = Number(await row.locator('td.pending').textContent()) + Number(await row.locator('td.holdout').textContent());
+  if (listed !== 'launched' || waiting !== 8) throw new Error(`campaign list shows ${listed} with ${waiting} waiting or held out`);
+  step(`listed as launched with ${waiting} deliveries waiting or held out`);
+  await page.screenshot({ path: path.join(shots, 'campaign-4-list.png'), fullPage: true });
   if (consoleErrors.length > 0) throw new Error(`console errors: ${consoleErrors.join(' | ')}`);
   console.log('DONE');
 } catch (err) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/rapport-health/rapport"
@@ -43,6 +44,7 @@ type SenderProfiles interface {
 //
 //	POST /api/v1/audiences/count            live audience size while filters are edited
 //	POST /api/v1/campaigns                  create a draft
+//	GET  /api/v1/campaigns                  the organisation's campaigns with delivery and engagement counts
 //	GET  /api/v1/campaigns/{id}             the campaign with delivery counts by state
 //	PUT  /api/v1/campaigns/{id}             replace a draft
 //	GET  /api/v1/campaigns/{id}/preview     variants rendered, checks, playbooks
@@ -62,6 +64,7 @@ func (s *Server) CampaignRoutes(d CampaignDeps) {
 	h := &campaignHandlers{s: s, d: d}
 	s.Handle("POST /api/v1/audiences/count", http.HandlerFunc(h.count))
 	s.Handle("POST /api/v1/campaigns", http.HandlerFunc(h.create))
+	s.Handle("GET /api/v1/campaigns", http.HandlerFunc(h.list))
 	s.Handle("GET /api/v1/campaigns/{id}", http.HandlerFunc(h.get))
 	s.Handle("PUT /api/v1/campaigns/{id}", http.HandlerFunc(h.update))
 	s.Handle("GET /api/v1/campaigns/{id}/preview", http.HandlerFunc(h.preview))
@@ -97,6 +100,7 @@ type campaignJSON struct {
 	CreatedAt      *time.Time             `json:"created_at,omitempty"`
 	LaunchedAt     *time.Time             `json:"launched_at,omitempty"`
 	Deliveries     map[string]int         `json:"deliveries,omitempty"`
+	Engagement     map[string]int         `json:"engagement,omitempty"`
 }
 
 func (j campaignJSON) campaign() *rapport.Campaign {
@@ -171,15 +175,10 @@ func (h *campaignHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.s.writeError(w, r, err)
 		return
 	}
-	counts, err := h.d.Store.DeliveryCounts(r.Context(), actor, c.ID)
-	if err != nil {
+	j := toCampaignJSON(c)
+	if j.Deliveries, j.Engagement, err = campaignCounts(r.Context(), h.d.Store, actor, c.ID); err != nil {
 		h.s.writeError(w, r, err)
 		return
-	}
-	j := toCampaignJSON(c)
-	j.Deliveries = map[string]int{}
-	for st, n := range counts {
-		j.Deliveries[string(st)] = n
 	}
 	writeJSON(w, http.StatusOK, j)
 }
@@ -371,4 +370,44 @@ func (h *campaignHandlers) putSender(w http.ResponseWriter, r *http.Request) {
 	}
 	h.d.Identities.Forget(actor.OrgID)
 	writeJSON(w, http.StatusOK, &p)
+}
+
+// list returns the newest campaigns (?limit=, 100 by default) with their
+// delivery counts by state and engagement counts by type.
+func (h *campaignHandlers) list(w http.ResponseWriter, r *http.Request) {
+	actor, _ := ActorFrom(r.Context())
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	cs, err := h.d.Store.Campaigns(r.Context(), actor, limit)
+	if err != nil {
+		h.s.writeError(w, r, err)
+		return
+	}
+	out := make([]campaignJSON, 0, len(cs))
+	for i := range cs {
+		j := toCampaignJSON(&cs[i])
+		if j.Deliveries, j.Engagement, err = campaignCounts(r.Context(), h.d.Store, actor, cs[i].ID); err != nil {
+			h.s.writeError(w, r, err)
+			return
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
+}
+
+// campaignCounts returns a campaign's delivery counts by state and
+// engagement counts by type.
+func campaignCounts(ctx context.Context, st rapport.CampaignStore, actor rapport.Actor, id string) (map[string]int, map[string]int, error) {
+	dc, err := st.DeliveryCounts(ctx, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ec, err := st.EngagementCounts(ctx, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := map[string]int{}
+	for k, n := range dc {
+		d[string(k)] = n
+	}
+	return d, ec, nil
 }

@@ -137,6 +137,11 @@ func TestCampaignAPI(t *testing.T) {
 	if code, _ := do(t, c, "POST", u+"/api/v1/campaigns/"+cid+"/launch", csrf, ""); code != 409 {
 		t.Errorf("second launch = %d, want 409", code)
 	}
+	code, body = do(t, c, "GET", u+"/api/v1/campaigns", csrf, "")
+	if list, _ := body["campaigns"].([]any); code != 200 || len(list) != 1 || list[0].(map[string]any)["id"] != cid ||
+		list[0].(map[string]any)["deliveries"] == nil {
+		t.Errorf("campaign list = %d %v, want the launched campaign with its delivery counts", code, body)
+	}
 
 	// One-click unsubscribe: GET changes nothing, POST unsubscribes.
 	var did string

@@ -107,11 +107,43 @@ type queryer interface {
 }
 
 func (s *Store) campaign(ctx context.Context, db queryer, orgID, id string) (*rapport.Campaign, error) {
+	return scanCampaign(db.QueryRowContext(ctx, s.q(`SELECT `+campaignCols+` FROM campaigns WHERE org_id = ? AND id = ?`), orgID, id))
+}
+
+// Campaigns returns the actor's organisation's campaigns, newest first, at
+// most limit (100 when 0).
+func (s *Store) Campaigns(ctx context.Context, actor rapport.Actor, limit int) ([]rapport.Campaign, error) {
+	if err := actor.Require(rapport.PermAggregateRead); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+campaignCols+` FROM campaigns WHERE org_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`),
+		actor.OrgID, limit)
+	if err != nil {
+		return nil, internal("list campaigns", err)
+	}
+	defer rows.Close()
+	var out []rapport.Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("list campaigns", err)
+	}
+	return out, nil
+}
+
+func scanCampaign(row interface{ Scan(...any) error }) (*rapport.Campaign, error) {
 	var c rapport.Campaign
 	var ch, pu, aud, vars, st string
 	var created, launched int64
-	err := db.QueryRowContext(ctx, s.q(`SELECT `+campaignCols+` FROM campaigns WHERE org_id = ? AND id = ?`), orgID, id).Scan(
-		&c.ID, &c.OrgID, &c.Name, &ch, &pu, &aud, &vars, &c.HoldoutPercent, &st, &created, &launched, &c.CreatedBy)
+	err := row.Scan(&c.ID, &c.OrgID, &c.Name, &ch, &pu, &aud, &vars, &c.HoldoutPercent, &st, &created, &launched, &c.CreatedBy)
 	if err != nil {
 		return nil, notFound("campaign", err)
 	}
@@ -216,6 +248,30 @@ func (s *Store) LaunchCampaign(ctx context.Context, actor rapport.Actor, id stri
 		return s.appendAudit(ctx, tx, &e)
 	})
 	return res, err
+}
+
+// EngagementCounts counts a campaign's engagement events by type (sent,
+// clicked, opened, opted_out…). Counts only; it needs PermAggregateRead.
+func (s *Store) EngagementCounts(ctx context.Context, actor rapport.Actor, campaignID string) (map[string]int, error) {
+	if err := actor.Require(rapport.PermAggregateRead); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT type, COUNT(*) FROM engagement_events WHERE org_id = ? AND campaign_id = ? GROUP BY type`),
+		actor.OrgID, campaignID)
+	if err != nil {
+		return nil, internal("count engagement", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var typ string
+		var n int
+		if err := rows.Scan(&typ, &n); err != nil {
+			return nil, internal("count engagement", err)
+		}
+		out[typ] = n
+	}
+	return out, rows.Err()
 }
 
 // DeliveryCounts counts a campaign's deliveries by state.

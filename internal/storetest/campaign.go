@@ -177,6 +177,16 @@ func testCampaignLaunch(t *testing.T, open Opener) {
 	if _, err := f.s.Campaign(ctx, other, c.ID); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 		t.Errorf("other org reads the campaign: %v, want not found", err)
 	}
+	// Lists: this organisation sees its campaign, another sees none.
+	if cs, err := f.s.Campaigns(ctx, marketer, 0); err != nil || len(cs) != 1 || cs[0].ID != c.ID || cs[0].Name != c.Name {
+		t.Errorf("Campaigns = %d, %v; want the one campaign", len(cs), err)
+	}
+	if cs, err := f.s.Campaigns(ctx, other, 0); err != nil || len(cs) != 0 {
+		t.Errorf("another organisation's Campaigns = %d, %v; want none", len(cs), err)
+	}
+	if ec, err := f.s.EngagementCounts(ctx, other, c.ID); err != nil || len(ec) != 0 {
+		t.Errorf("another organisation's EngagementCounts = %v, %v; want none", ec, err)
+	}
 	if _, err := f.s.LaunchCampaign(ctx, other, c.ID, nil); rapport.ErrorCode(err) != rapport.ENOTFOUND {
 		t.Errorf("other org launches the campaign: %v, want not found", err)
 	}

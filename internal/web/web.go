@@ -29,6 +29,9 @@ type Store interface {
 	Conversations(ctx context.Context, actor rapport.Actor, f rapport.ConversationFilter) ([]rapport.Conversation, error)
 	Conversation(ctx context.Context, actor rapport.Actor, id string) (*rapport.ConversationDetail, error)
 	ScheduledPosts(ctx context.Context, actor rapport.Actor, f rapport.PostFilter) ([]rapport.ScheduledPost, error)
+	Campaigns(ctx context.Context, actor rapport.Actor, limit int) ([]rapport.Campaign, error)
+	DeliveryCounts(ctx context.Context, actor rapport.Actor, campaignID string) (map[rapport.DeliveryState]int, error)
+	EngagementCounts(ctx context.Context, actor rapport.Actor, campaignID string) (map[string]int, error)
 }
 
 // Config configures the dashboard.
@@ -67,12 +70,13 @@ func New(cfg Config) (*Dashboard, error) {
 		},
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: layout: %w", err)
 	}
-	for _, name := range []string{"login", "inbox", "conversation", "publish", "calendar", "campaign"} {
+	for _, name := range []string{"login", "inbox", "conversation", "publish", "calendar", "campaign", "campaigns"} {
 		t, err := template.Must(layout.Clone()).ParseFS(assets, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: %s: %w", name, err)
@@ -94,7 +98,45 @@ func (d *Dashboard) RegisterPages(public, private func(pattern string, h http.Ha
 	private("GET /app/inbox/{id}", secure(http.HandlerFunc(d.conversation)))
 	private("GET /app/publish", secure(http.HandlerFunc(d.publishQueue)))
 	private("GET /app/publish/calendar", secure(http.HandlerFunc(d.calendar)))
+	private("GET /app/campaigns", secure(http.HandlerFunc(d.campaigns)))
 	private("GET /app/campaigns/new", secure(http.HandlerFunc(d.newCampaign)))
+}
+
+// CampaignRow is one line of the campaigns page.
+type CampaignRow struct {
+	rapport.Campaign
+	Deliveries map[string]int // by state
+	Engagement map[string]int // by event type
+}
+
+// campaigns lists the organisation's campaigns with their delivery and
+// engagement counts (aggregates only: marketers and analysts see it).
+func (d *Dashboard) campaigns(w http.ResponseWriter, r *http.Request) {
+	actor, _ := httpapi.ActorFrom(r.Context())
+	cs, err := d.store.Campaigns(r.Context(), actor, 100)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	rows := make([]CampaignRow, 0, len(cs))
+	for _, c := range cs {
+		dc, err := d.store.DeliveryCounts(r.Context(), actor, c.ID)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		ec, err := d.store.EngagementCounts(r.Context(), actor, c.ID)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		byState := map[string]int{}
+		for st, n := range dc {
+			byState[string(st)] = n
+		}
+		rows = append(rows, CampaignRow{Campaign: c, Deliveries: byState, Engagement: ec})
+	}
+	d.render(w, r, "campaigns", page{Title: "Campaigns", Data: map[string]any{"Rows": rows, "CanWrite": actor.Can(rapport.PermCampaignWrite)}})
 }
 
 // newCampaign is the campaign editor: the page is a skeleton that

@@ -131,6 +131,8 @@ func TestPages(t *testing.T) {
 		{"agent sees submit, not approve", agent, "/app/publish", 200, []string{"Flu clinic Saturday", `data-action="submit"`}},
 		{"calendar places the post on its day", admin, "/app/publish/calendar", 200, []string{"Nov 28", "09:30", "Flu clinic Saturday"}},
 		{"campaign editor for a role that may write campaigns", marketer, "/app/campaigns/new", 200, []string{`id="campaign-form"`, `id="audience-count"`}},
+		{"campaign list offers a new campaign to a writer", marketer, "/app/campaigns", 200, []string{`id="campaign-list"`, "No campaigns yet.", `id="new-campaign"`}},
+		{"campaign list for an agent (no aggregate permission)", agent, "/app/campaigns", 403, nil},
 		{"campaign editor refuses an admin (no campaign permission)", admin, "/app/campaigns/new", 200, []string{"Your role cannot create campaigns."}},
 		{"login page", http.DefaultClient, "/login", 200, []string{`id="login-form"`, `data-next="/app/inbox"`}},
 		{"login refuses an open redirect", http.DefaultClient, "/login?next=//evil.example/x", 200, []string{`data-next="/app/inbox"`}},
