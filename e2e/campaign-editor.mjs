@@ -7,38 +7,22 @@
 //
 // Environment: RAPPORT_URL, RAPPORT_ORG, MARKETER_EMAIL, RAPPORT_PASSWORD,
 // SCREENSHOT_DIR, CHROMIUM, USER_DATA_DIR.
-import { chromium } from 'playwright-core';
 import path from 'node:path';
+import { env, step, open, run } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('RAPPORT_URL');
 const shots = env('SCREENSHOT_DIR');
-const step = (s) => console.log(`STEP ${s}`);
-
-const context = await chromium.launchPersistentContext(env('USER_DATA_DIR'), {
-  executablePath: env('CHROMIUM'),
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1200, height: 1000 },
-});
-const page = context.pages()[0] || await context.newPage();
-const consoleErrors = [];
-page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text()); });
-page.on('pageerror', (e) => consoleErrors.push(String(e)));
+const browser = await open({ width: 1200, height: 1000 });
+const { page } = browser;
 page.on('dialog', (d) => d.accept());
 
-// countAfter waits until the live count has settled on a new total.
+// settledCount waits until the live count has settled and returns it.
 async function settledCount() {
   await page.waitForSelector('#audience-count[data-state="done"]');
   return Number(await page.getAttribute('#audience-count', 'data-total'));
 }
 
-try {
+await run(browser, async () => {
   await page.goto(`${base}/login?next=/app/campaigns/new`);
   await page.fill('#org', env('RAPPORT_ORG'));
   await page.fill('#email', env('MARKETER_EMAIL'));
@@ -112,12 +96,4 @@ try {
   if (listed !== 'launched' || waiting !== 8) throw new Error(`campaign list shows ${listed} with ${waiting} waiting or held out`);
   step(`listed as launched with ${waiting} deliveries waiting or held out`);
   await page.screenshot({ path: path.join(shots, 'campaign-4-list.png'), fullPage: true });
-  if (consoleErrors.length > 0) throw new Error(`console errors: ${consoleErrors.join(' | ')}`);
-  console.log('DONE');
-} catch (err) {
-  try { await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }); } catch { /* ignore */ }
-  console.log(`FAIL ${String(err && err.message || err).split('\n')[0]}`);
-  process.exitCode = 1;
-} finally {
-  await context.close();
-}
+});

@@ -8,36 +8,18 @@
 // Environment: RAPPORT_URL, RAPPORT_ORG, RAPPORT_EMAIL, RAPPORT_PASSWORD,
 // BLOCKED_REPLY, FIXED_REPLY, SCREENSHOT_DIR, CHROMIUM (executable path),
 // USER_DATA_DIR (a fresh profile directory).
-import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { env, step, open, run } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('RAPPORT_URL');
 const shots = env('SCREENSHOT_DIR');
-const step = (s) => console.log(`STEP ${s}`);
-
-const context = await chromium.launchPersistentContext(env('USER_DATA_DIR'), {
-  executablePath: env('CHROMIUM'),
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1200, height: 900 },
-});
-const page = context.pages()[0] || await context.newPage();
-const cspViolations = [];
-page.on('console', (m) => {
-  if (m.type() === 'error') cspViolations.push(m.text());
-});
-page.on('pageerror', (e) => cspViolations.push(`Content Security Policy or script error: ${e}`));
+const browser = await open();
+const { page } = browser;
 const stdin = createInterface({ input: process.stdin });
 const lines = stdin[Symbol.asyncIterator]();
 
-try {
+await run(browser, async () => {
   await page.goto(`${base}/app/inbox`);
   await page.waitForURL(/\/login/); // no session yet: sent to sign in
   step('login page');
@@ -75,14 +57,4 @@ try {
   await page.waitForSelector('#thread li.reply-sent');
   step('fixed reply sent');
   await page.screenshot({ path: path.join(shots, '3-reply-sent.png'), fullPage: true });
-  const csp = cspViolations.filter((t) => /Content Security Policy/i.test(t));
-  if (csp.length > 0) throw new Error(`CSP violations: ${csp.join(' | ')}`);
-  console.log('DONE');
-} catch (err) {
-  try { await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }); } catch { /* ignore */ }
-  console.log(`FAIL ${String(err && err.message || err).split('\n')[0]}`);
-  process.exitCode = 1;
-} finally {
-  stdin.close();
-  await context.close();
-}
+}, () => stdin.close());

@@ -7,31 +7,13 @@
 // Environment: RAPPORT_URL, RAPPORT_ORG, AUTHOR_EMAIL, REVIEWER_EMAIL,
 // RAPPORT_PASSWORD, BANNED_TEXT, FIXED_TEXT, ACCOUNT, PUBLISH_AT
 // (YYYY-MM-DDTHH:MM, UTC), SCREENSHOT_DIR, CHROMIUM, USER_DATA_DIR.
-import { chromium } from 'playwright-core';
 import path from 'node:path';
+import { env, step, open, run } from './harness.mjs';
 
-const env = (k) => {
-  const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set`);
-  return v;
-};
 const base = env('RAPPORT_URL');
 const shots = env('SCREENSHOT_DIR');
-const step = (s) => console.log(`STEP ${s}`);
-
-const context = await chromium.launchPersistentContext(env('USER_DATA_DIR'), {
-  executablePath: env('CHROMIUM'),
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run',
-    '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1200, height: 900 },
-});
-const page = context.pages()[0] || await context.newPage();
-const consoleErrors = [];
-// Refused API calls (400, 403) are part of the flow; script errors and CSP
-// violations are not.
-page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) consoleErrors.push(m.text()); });
-page.on('pageerror', (e) => consoleErrors.push(String(e)));
+const browser = await open();
+const { page } = browser;
 
 async function login(email) {
   await page.goto(`${base}/login?next=/app/publish`);
@@ -42,7 +24,7 @@ async function login(email) {
   await page.waitForURL(/\/app\/publish$/);
 }
 
-try {
+await run(browser, async () => {
   await login(env('AUTHOR_EMAIL'));
   step('author signed in');
   await page.fill('#post-text', env('BANNED_TEXT'));
@@ -83,12 +65,4 @@ try {
   await cell.first().waitFor();
   step(`calendar shows: ${(await cell.first().textContent()).replace(/\s+/g, ' ').trim()}`);
   await page.screenshot({ path: path.join(shots, 'publish-3-calendar.png'), fullPage: true });
-  if (consoleErrors.length > 0) throw new Error(`console errors: ${consoleErrors.join(' | ')}`);
-  console.log('DONE');
-} catch (err) {
-  try { await page.screenshot({ path: path.join(shots, 'failure.png'), fullPage: true }); } catch { /* ignore */ }
-  console.log(`FAIL ${String(err && err.message || err).split('\n')[0]}`);
-  process.exitCode = 1;
-} finally {
-  await context.close();
-}
+});
