@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -57,22 +55,7 @@ func TestCampaignEditorInBrowser(t *testing.T) {
 		"--mail-from", "General <news@general.example>"})
 	call := func(method, path string, body any) (int, map[string]any) {
 		t.Helper()
-		var rd strings.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = *strings.NewReader(string(b))
-		}
-		req, _ := http.NewRequest(method, base+path, &rd)
-		req.Header.Set("Authorization", "Bearer "+admin)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
+		return apiCall(t, base, admin, method, path, body)
 	}
 	for i := range 12 {
 		code, b := call("GET", "/fhir/Patient?identifier="+url.QueryEscape(rapport.SystemMRN+"|"+fmt.Sprintf("B%02d", i)), nil)

@@ -350,3 +350,32 @@ func startServer(t *testing.T, getenv func(string) string, args ...string) (base
 	t.Cleanup(stop)
 	return base, logs, stop
 }
+
+// apiCall sends method path to the server at base with a bearer token and
+// a JSON body (nil for none), and returns the status and the decoded JSON
+// answer.
+func apiCall(t *testing.T, base, token, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
