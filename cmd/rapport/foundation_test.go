@@ -176,18 +176,8 @@ func TestFoundationEndToEnd(t *testing.T) {
 
 			base, logs, stop := startServer(t, nil, be.flags...)
 			get := func(path, token string) (int, map[string]any) {
-				req, _ := http.NewRequest("GET", base+path, nil)
-				if token != "" {
-					req.Header.Set("Authorization", "Bearer "+token)
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				var body map[string]any
-				json.NewDecoder(resp.Body).Decode(&body)
-				return resp.StatusCode, body
+				t.Helper()
+				return apiCall(t, base, token, "GET", path, nil)
 			}
 			if code, _ := get("/healthz", ""); code != 200 {
 				t.Errorf("GET /healthz = %d", code)
@@ -351,9 +341,9 @@ func startServer(t *testing.T, getenv func(string) string, args ...string) (base
 	return base, logs, stop
 }
 
-// apiCall sends method path to the server at base with a bearer token and
-// a JSON body (nil for none), and returns the status and the decoded JSON
-// answer.
+// apiCall sends method path to the server at base with a bearer token
+// ("" for none) and a JSON body (nil for none), and returns the status and
+// the decoded JSON answer.
 func apiCall(t *testing.T, base, token, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader = http.NoBody
@@ -368,7 +358,9 @@ func apiCall(t *testing.T, base, token, method, path string, body any) (int, map
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
