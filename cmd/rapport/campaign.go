@@ -69,8 +69,8 @@ func (f *campaignFlags) register(fs *flag.FlagSet, e *env) {
 	fs.IntVar(&f.workers, "workers", 1, "delivery workers in this process")
 	fs.IntVar(&f.batch, "worker-batch", 100, "deliveries one worker claims at a time")
 	fs.DurationVar(&f.lease, "worker-lease", 2*time.Minute, "how long a claim holds before another worker may recover it")
-	fs.Float64Var(&f.emailRate, "email-rate", 0, "most emails per second per process (0: unlimited)")
-	fs.Float64Var(&f.smsRate, "sms-rate", 10, "most SMS per second per process (0: unlimited)")
+	fs.Float64Var(&f.emailRate, "email-rate", 0, "most emails per second to the SMTP server, shared by every process delivering from the database (0: unlimited)")
+	fs.Float64Var(&f.smsRate, "sms-rate", 10, "most SMS per second through the Twilio account, shared by every process delivering from the database (0: unlimited)")
 	fs.StringVar(&f.dkimKey, "dkim-key", e.getenv("RAPPORT_DKIM_KEY"), "PEM file of a PKCS#8 RSA or Ed25519 key to DKIM-sign campaign email (env RAPPORT_DKIM_KEY)")
 	fs.StringVar(&f.dkimSelector, "dkim-selector", e.getenv("RAPPORT_DKIM_SELECTOR"), "DKIM selector (env RAPPORT_DKIM_SELECTOR)")
 	fs.StringVar(&f.dkimDomain, "dkim-domain", e.getenv("RAPPORT_DKIM_DOMAIN"), "DKIM signing domain (env RAPPORT_DKIM_DOMAIN)")
@@ -175,7 +175,8 @@ func (f *campaignFlags) start(ctx context.Context, wg *sync.WaitGroup, api *http
 			owner = fmt.Sprintf("%s-%d", h, os.Getpid())
 		}
 		for i := range max(f.workers, 1) {
-			wc := campaign.WorkerConfig{Queue: s, Identity: id, Senders: senders, Metrics: api.Metrics(), Owner: fmt.Sprintf("%s-%d", owner, i), Batch: f.batch, Lease: f.lease,
+			wc := campaign.WorkerConfig{Queue: s, Identity: id, Senders: senders, Metrics: api.Metrics(),
+				Rates: s, EmailAccount: f.smtpAddr, SMSAccount: f.twilioSID, Owner: fmt.Sprintf("%s-%d", owner, i), Batch: f.batch, Lease: f.lease,
 				EmailRate: f.emailRate, SMSRate: f.smsRate, Logger: log}
 			if es != nil {
 				wc.Email = es

@@ -814,6 +814,73 @@ func TestBounceAndComplaintReports(t *testing.T) {
 	}
 }
 
+// timedSMS records when each text was handed to Twilio.
+type timedSMS struct {
+	SMSSender
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (s *timedSMS) Send(ctx context.Context, p twilio.SendParams) (*twilio.Message, error) {
+	s.mu.Lock()
+	s.times = append(s.times, time.Now())
+	s.mu.Unlock()
+	return s.SMSSender.Send(ctx, p)
+}
+
+// TestSharedRateLimit: two workers (as two processes would) draining one
+// SMS campaign through one Twilio account at 20 texts/s together: no second
+// holds more than 20 sends, bar a few late ones (an upper bound, so a slow
+// machine passes too).
+func TestSharedRateLimit(t *testing.T) {
+	now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+	var people []person
+	for i := range 45 {
+		people = append(people, person{fmt.Sprintf("Q%02d", i), "America/Chicago", "planner", []rapport.ChannelPurpose{smsCare}})
+	}
+	e := newEnv(t, now, people)
+	e.launch(t, &rapport.Campaign{Name: "Flu", Channel: rapport.ChannelSMS, Purpose: rapport.PurposeCare,
+		Audience: rapport.AudienceFilter{ModelID: "m1"},
+		Variants: []rapport.Variant{{Segment: "", SMS: "{{clinic_name}}: flu shots are in. Reply STOP to opt out."}}})
+	sms := &timedSMS{SMSSender: e.sms}
+	const rate = 20
+	var wg sync.WaitGroup
+	for i := range 2 {
+		w := NewWorker(WorkerConfig{Queue: e.s, SMS: sms, Identity: e.ident, Owner: fmt.Sprintf("w%d", i), Batch: 10,
+			SMSRate: rate, Rates: e.s, SMSAccount: "ACtest", Now: func() time.Time { return e.now }})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := w.RunOnce(context.Background())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	times := sms.times
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	if len(times) != 45 {
+		t.Fatalf("%d texts sent, want 45", len(times))
+	}
+	// Slots are 50 ms apart on one shared schedule. A send that leaves
+	// late (the machine is busy) shortens the window after it, so allow
+	// three slots of lateness: unshared, the two workers send 23 texts in
+	// about 0.6 s and this fails.
+	const most = rate + 3
+	for i := most; i < len(times); i++ {
+		if d := times[i].Sub(times[i-most]); d < time.Second {
+			t.Fatalf("texts %d and %d went %v apart: more than %d in a second", i-most, i, d, most)
+		}
+	}
+}
+
 func TestSafeCauseHasNoAddress(t *testing.T) {
 	errs := []error{
 		&email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "<pat.doe@example.org>: no such user"},

@@ -83,8 +83,13 @@ type WorkerConfig struct {
 	// healthcare exemption (nil: none). Care SMS always get 1/day, 3/week.
 	OtherCaps compliance.Caps
 	// EmailRate and SMSRate are the most sends per second per provider
-	// (0: unlimited).
-	EmailRate, SMSRate float64
+	// (0: unlimited). With Rates set they hold for every process and
+	// worker sharing the database, per account key (EmailAccount,
+	// SMSAccount: the SMTP server, the Twilio account); without it, per
+	// worker.
+	EmailRate, SMSRate       float64
+	Rates                    RateStore
+	EmailAccount, SMSAccount string
 	// MaxAttempts bounds retries of transient failures (5).
 	MaxAttempts int
 	// Reconcile, when set, decides recovered in-flight deliveries; without
@@ -98,6 +103,12 @@ type WorkerConfig struct {
 	// rapport_campaign_deliveries_<state>_total (no labels: a count, never
 	// a patient or campaign).
 	Metrics Counters
+}
+
+// RateStore reserves provider send slots shared by every process (the
+// store's ReserveSlots).
+type RateStore interface {
+	ReserveSlots(ctx context.Context, account string, now time.Time, n int, every time.Duration) (time.Time, error)
 }
 
 // Counters is a metrics registry (internal/httpapi.Metrics).
@@ -149,6 +160,10 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	}
 	w := &Worker{cfg: cfg, zones: compliance.NewZones(fallback), log: cfg.Logger, now: cfg.Now,
 		campaigns: map[string]*campaignEntry{}, email: newLimiter(cfg.EmailRate), sms: newLimiter(cfg.SMSRate)}
+	if cfg.Rates != nil {
+		w.email.shared(cfg.Rates, "email:"+cfg.EmailAccount)
+		w.sms.shared(cfg.Rates, "sms:"+cfg.SMSAccount)
+	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -374,7 +389,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 			return w.fail(out, "no_sender")
 		}
 		if err := w.email.wait(ctx); err != nil {
-			return w.retry(out, now, "cancelled")
+			return w.rateFailed(out, now, err)
 		}
 		// An open pixel only for a patient who consented to tracking, and
 		// only in an HTML part (a text email cannot carry one).
@@ -407,7 +422,7 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 			return w.fail(out, "no_sender")
 		}
 		if err := w.sms.wait(ctx); err != nil {
-			return w.retry(out, now, "cancelled")
+			return w.rateFailed(out, now, err)
 		}
 		// Twilio takes no idempotency key and has no lookup by ours: a
 		// text whose call a crash interrupted is not sent again.
@@ -522,17 +537,33 @@ func (w *Worker) retry(out rapport.DeliveryOutcome, now time.Time, reason string
 	return out
 }
 
+// rateFailed defers a delivery whose send slot could not be had: the
+// worker is stopping, or the shared rate limit could not be read.
+func (w *Worker) rateFailed(out rapport.DeliveryOutcome, now time.Time, err error) rapport.DeliveryOutcome {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return w.retry(out, now, "cancelled")
+	}
+	w.log.Error("rate limit", "delivery", out.ID, "err", err)
+	return w.retry(out, now, "rate_limit")
+}
+
 func (w *Worker) fail(out rapport.DeliveryOutcome, reason string) rapport.DeliveryOutcome {
 	out.State, out.Reason, out.Event = rapport.DeliveryFailed, reason, rapport.EventFailed
 	return out
 }
 
 // limiter spaces sends to at most rate per second. The zero rate never
-// waits.
+// waits. A shared limiter takes its slots from the database, a second's
+// worth at a time, so that every worker and process sending through the
+// same provider account keeps to one rate together.
 type limiter struct {
 	mu    sync.Mutex
 	every time.Duration
 	next  time.Time
+	// shared slots: reserved from rates for account; slots[0] is the next.
+	rates   RateStore
+	account string
+	slots   []time.Time
 }
 
 func newLimiter(rate float64) *limiter {
@@ -542,17 +573,40 @@ func newLimiter(rate float64) *limiter {
 	return &limiter{every: time.Duration(float64(time.Second) / rate)}
 }
 
+// shared makes l take its slots from rates for account.
+func (l *limiter) shared(rates RateStore, account string) {
+	if l.every > 0 {
+		l.rates, l.account = rates, account
+	}
+}
+
 func (l *limiter) wait(ctx context.Context) error {
 	if l.every == 0 {
 		return ctx.Err()
 	}
 	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
+	var at time.Time
+	if l.rates != nil {
+		if len(l.slots) == 0 {
+			n := max(1, int(time.Second/l.every))
+			start, err := l.rates.ReserveSlots(ctx, l.account, time.Now(), n, l.every)
+			if err != nil {
+				l.mu.Unlock()
+				return err
+			}
+			for i := range n {
+				l.slots = append(l.slots, start.Add(time.Duration(i)*l.every))
+			}
+		}
+		at, l.slots = l.slots[0], l.slots[1:]
+	} else {
+		now := time.Now()
+		at = l.next
+		if at.Before(now) {
+			at = now
+		}
+		l.next = at.Add(l.every)
 	}
-	l.next = at.Add(l.every)
 	l.mu.Unlock()
 	if d := time.Until(at); d > 0 {
 		t := time.NewTimer(d)

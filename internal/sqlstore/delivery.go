@@ -593,3 +593,35 @@ func (s *Store) LatestSentTo(ctx context.Context, orgID string, channel rapport.
 	}
 	return &d, nil
 }
+
+// ReserveSlots reserves the next n send slots, every apart, of the
+// provider account key (for example "sms:AC…"), for every process sharing
+// the database: it returns the time of the first, which is now (the
+// caller's clock, which its sends are timed by) or the end of the last
+// reservation, whichever is later. Slots a process reserves and does not
+// use are lost, so the shared rate is never exceeded.
+func (s *Store) ReserveSlots(ctx context.Context, key string, now time.Time, n int, every time.Duration) (time.Time, error) {
+	if key == "" || n <= 0 || every <= 0 {
+		return time.Time{}, rapport.Errorf(rapport.EINVALID, "a slot reservation needs a key, a count and an interval")
+	}
+	var start time.Time
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO rate_limits (account, next_at) VALUES (?, 0) ON CONFLICT (account) DO NOTHING`), key); err != nil {
+			return internal("rate limit", err)
+		}
+		var next int64
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT next_at FROM rate_limits WHERE account = ?`+s.d.ForUpdate), key).Scan(&next); err != nil {
+			return internal("rate limit", err)
+		}
+		start = now.UTC().Truncate(time.Microsecond)
+		if t := fromMicros(next); t.After(start) {
+			start = t
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE rate_limits SET next_at = ? WHERE account = ?`),
+			micros(start.Add(time.Duration(n)*every)), key); err != nil {
+			return internal("rate limit", err)
+		}
+		return nil
+	})
+	return start, err
+}

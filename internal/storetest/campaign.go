@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -541,5 +542,57 @@ func testSenderProfiles(t *testing.T, open Opener) {
 	}
 	if audited != 2 {
 		t.Errorf("%d audit entries for sender profile changes, want 2", audited)
+	}
+}
+
+// testRateSlots: reservations of one account follow each other, those of
+// concurrent workers never overlap, and accounts are independent.
+func testRateSlots(t *testing.T, open Opener) {
+	f := setup(t, open)
+	ctx := context.Background()
+	every := 100 * time.Millisecond
+	first, err := f.s.ReserveSlots(ctx, "sms:AC1", epoch, 10, every)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.s.ReserveSlots(ctx, "sms:AC1", epoch, 10, every)
+	if err != nil || !first.Equal(epoch) || !second.Equal(first.Add(time.Second)) {
+		t.Errorf("second reservation starts at %v, %v; want %v (after the first second of slots)", second, err, first.Add(time.Second))
+	}
+	if other, err := f.s.ReserveSlots(ctx, "sms:AC2", epoch, 10, every); err != nil || !other.Before(second) {
+		t.Errorf("another account's reservation = %v, %v; want one not behind AC1's", other, err)
+	}
+	var mu sync.Mutex
+	var starts []time.Time
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := f.s.ReserveSlots(ctx, "email:smtp", epoch, 5, every)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			starts = append(starts, s)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(starts); i++ {
+		if starts[i].Sub(starts[i-1]) < 5*every {
+			t.Errorf("concurrent reservations overlap: %v then %v", starts[i-1], starts[i])
+		}
+	}
+	for _, bad := range []struct {
+		key   string
+		n     int
+		every time.Duration
+	}{{"", 1, every}, {"k", 0, every}, {"k", 1, 0}} {
+		if _, err := f.s.ReserveSlots(ctx, bad.key, epoch, bad.n, bad.every); rapport.ErrorCode(err) != rapport.EINVALID {
+			t.Errorf("ReserveSlots(%q, %d, %v) = %v, want invalid", bad.key, bad.n, bad.every, err)
+		}
 	}
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"SocialDM", testSocialDM},
 		{"SenderProfiles", testSenderProfiles},
+		{"RateSlots", testRateSlots},
 		{"InboxDedupe", testInboxDedupe},
 		{"InboxThreading", testInboxThreading},
 		{"InboxWork", testInboxWork},
