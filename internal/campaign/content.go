@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rapport-health/rapport"
 	"github.com/rapport-health/rapport/message"
@@ -173,6 +174,13 @@ type Playbook struct {
 	Tone        string   `json:"tone,omitempty"`
 }
 
+// DM length limits: Bluesky chat's, and Mastodon's usual 500 characters
+// less room for the recipient's @handle.
+const (
+	maxDMBluesky  = 1000
+	maxDMMastodon = 440
+)
+
 // Previewer renders and checks campaigns before launch.
 type Previewer struct {
 	Identity Identity
@@ -240,10 +248,16 @@ func (p Previewer) Preview(c *rapport.Campaign, count rapport.AudienceCount, now
 			read = r.SMS
 		}
 		if c.Channel == rapport.ChannelSocialDM {
-			// message.Check has no rules for direct messages yet: a DM
-			// carries the plain-text body and must have one.
-			if strings.TrimSpace(v.Text) == "" {
+			// A DM carries the plain-text body and must have one, within
+			// the networks' limits: Bluesky chat takes 1,000 characters,
+			// a Mastodon status 500 including the recipient's @handle.
+			switch n := utf8.RuneCountInString(r.Text); {
+			case strings.TrimSpace(v.Text) == "":
 				add(message.FindingEmpty, message.Blocker, "the direct message text is empty")
+			case n > maxDMBluesky:
+				add("dm_too_long", message.Blocker, fmt.Sprintf("the direct message is %d characters; Bluesky takes at most %d", n, maxDMBluesky))
+			case n > maxDMMastodon:
+				add("dm_too_long", message.Warning, fmt.Sprintf("the direct message is %d characters; on Mastodon, with the recipient's @handle, it may pass the usual 500-character limit (keep it under %d)", n, maxDMMastodon))
 			}
 		} else {
 			for _, f := range message.Check(content, pol) {

@@ -299,3 +299,26 @@ func TestWorkerSocialDMAfterCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviewSocialDMLength: a DM too long for Bluesky chat blocks the
+// launch; one that may not fit a Mastodon status with the @handle warns.
+func TestPreviewSocialDMLength(t *testing.T) {
+	p := Previewer{Identity: Identity{OrgName: "General", BaseURL: "https://r.example.org"}}
+	for _, tc := range []struct {
+		n        int
+		severity string // "" for no finding
+	}{{100, ""}, {600, "warning"}, {1200, "blocker"}} {
+		c := &rapport.Campaign{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare,
+			Variants: []rapport.Variant{{Text: strings.Repeat("a", tc.n)}}}
+		pv := p.Preview(c, rapport.AudienceCount{}, time.Now())
+		var got string
+		for _, f := range pv.Variants[0].Findings {
+			if f.Code == "dm_too_long" {
+				got = f.Severity
+			}
+		}
+		if got != tc.severity || (tc.severity == "blocker") != pv.Blocked {
+			t.Errorf("%d characters: finding %q, blocked %v; want %q", tc.n, got, pv.Blocked, tc.severity)
+		}
+	}
+}
