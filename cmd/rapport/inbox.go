@@ -148,7 +148,7 @@ func (f *inboxFlags) start(ctx context.Context, e *env, s *sqlstore.Store, log *
 	if err != nil {
 		return nil, err
 	}
-	svc, err := inbox.New(inbox.Config{Store: s, Triager: tr, Connectors: reg, Orgs: orgs, Logger: log})
+	svc, err := inbox.New(inbox.Config{Store: s, Triager: tr, Connectors: reg, Orgs: orgs, Logger: log, OptOuts: s})
 	if err != nil {
 		return nil, err
 	}

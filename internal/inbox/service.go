@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/compliance"
 	"github.com/rapport-health/rapport/phi"
 	"github.com/rapport-health/rapport/triage"
 )
@@ -73,11 +74,37 @@ type Config struct {
 	Now    func() time.Time
 	// BatchSize bounds the items stored per transaction (default 200).
 	BatchSize int
+	// OptOuts, when set, applies a STOP (or any opt-out
+	// compliance.Classify recognises) that a patient sends in a direct
+	// message, to the patient the conversation is linked to: DMStopScope
+	// is revoked before Ingest returns.
+	OptOuts OptOutRecorder
+}
+
+// OptOutRecorder revokes consents of the patient linked to a conversation
+// (the store's RecordConversationOptOut).
+type OptOutRecorder interface {
+	RecordConversationOptOut(ctx context.Context, orgID, convID string, scope []rapport.ChannelPurpose, source, evidence string,
+		at time.Time) (changed, linked bool, err error)
+}
+
+// DMStopScope is what an opt-out sent by direct message revokes: social
+// DMs for every purpose and, by the policy SMS opt-outs follow
+// (campaign.StopScope), marketing and operations on every channel. Care
+// by email, SMS, voice and mail stays.
+func DMStopScope() []rapport.ChannelPurpose {
+	out := []rapport.ChannelPurpose{{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}}
+	for _, ch := range rapport.Channels() {
+		out = append(out, rapport.ChannelPurpose{Channel: ch, Purpose: rapport.PurposeMarketing},
+			rapport.ChannelPurpose{Channel: ch, Purpose: rapport.PurposeOperations})
+	}
+	return out
 }
 
 // Service is the inbox service. It is safe for concurrent use.
 type Service struct {
 	store   rapport.InboxStore
+	optOuts OptOutRecorder
 	triager *triage.Triager
 	conns   Connectors
 	broker  *Broker
@@ -105,7 +132,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Triager == nil {
 		return nil, rapport.Errorf(rapport.EINVALID, "inbox: a store and a triager are required")
 	}
-	s := &Service{store: cfg.Store, triager: cfg.Triager, conns: cfg.Connectors, broker: cfg.Broker, log: cfg.Logger,
+	s := &Service{store: cfg.Store, optOuts: cfg.OptOuts, triager: cfg.Triager, conns: cfg.Connectors, broker: cfg.Broker, log: cfg.Logger,
 		now: cfg.Now, batch: cfg.BatchSize, orgs: map[string]*org{}, cfgs: cfg.Orgs, queues: map[string]*orgQueue{}}
 	if s.broker == nil {
 		s.broker = NewBroker()
@@ -226,6 +253,15 @@ func (s *Service) Ingest(ctx context.Context, orgID string, items []rapport.Soci
 			return out, err
 		}
 		for i, r := range res {
+			if r.New && s.optOuts != nil && stored[i].Private && compliance.Classify(stored[i].Text).Intent == compliance.IntentOptOut {
+				changed, linked, err := s.optOuts.RecordConversationOptOut(ctx, orgID, r.ConversationID, DMStopScope(), "social_dm:stop",
+					string(stored[i].Network)+":"+stored[i].NetworkID, received)
+				if err != nil {
+					s.log.Error("direct message opt-out", "org", orgID, "conversation", r.ConversationID, "err", err)
+				} else {
+					s.log.Info("direct message opt-out", "org", orgID, "conversation", r.ConversationID, "linked", linked, "changed", changed)
+				}
+			}
 			if r.New {
 				s.broker.Publish(orgID, newItemEvent(stored[i], s.now().UTC()))
 				if stored[i].Triage.Crisis {

@@ -110,7 +110,7 @@ func newEnvOn(t testing.TB, s *sqlstore.Store, oc OrgConfig) *env {
 		oc.Identity = testIdentity
 	}
 	svc, err := New(Config{Store: s, Triager: tr, Connectors: reg, Orgs: map[string]OrgConfig{o.ID: oc},
-		Now: func() time.Time { return clock }})
+		Now: func() time.Time { return clock }, OptOuts: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,5 +492,77 @@ func TestCrisisAssignedToOnCall(t *testing.T) {
 	}
 	if got[0] == "" || got[1] == "" || got[0] == got[1] || got[2] != "" {
 		t.Errorf("assignees %q, want the two crises with the two on-call staff and the question unassigned", got)
+	}
+}
+
+// TestDMStopRevokesConsent: a patient who answers a direct message with
+// STOP (in any wording compliance.Classify knows) is opted out of social
+// DMs and of marketing everywhere before Ingest returns, when the
+// conversation is linked to the patient; an unlinked conversation and an
+// ordinary DM change nothing.
+func TestDMStopRevokesConsent(t *testing.T) {
+	e := newEnv(t, OrgConfig{})
+	ctx := context.Background()
+	admin := rapport.Actor{OrgID: e.org.ID, Role: rapport.RoleAdmin, Name: "admin", Addr: "test"}
+	tx, err := e.store.BeginImport(ctx, admin, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	granted := func(ch rapport.Channel, pu rapport.Purpose) rapport.ConsentEvent {
+		return rapport.ConsentEvent{Channel: ch, Purpose: pu, Status: rapport.ConsentGranted, At: at, Source: "import:test"}
+	}
+	if _, err := tx.Write(ctx, []rapport.ImportRecord{{Patient: &rapport.Patient{Identifiers: []rapport.Identifier{{System: rapport.SystemMRN, Value: "D1"}},
+		Family: "Doe", Given: "Dee"}, Consents: []rapport.ConsentEvent{granted(rapport.ChannelSocialDM, rapport.PurposeCare),
+		granted(rapport.ChannelEmail, rapport.PurposeMarketing), granted(rapport.ChannelEmail, rapport.PurposeCare)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ps, _, err := e.store.FindPatients(ctx, admin, rapport.PatientFilter{Limit: 1})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("patients = %v, %v", ps, err)
+	}
+	dm := func(id, author, text string) rapport.IngestResult {
+		t.Helper()
+		it := item(id, text)
+		it.Kind, it.Private, it.AuthorID = rapport.KindDM, true, author
+		res, err := e.svc.Ingest(ctx, e.org.ID, []rapport.SocialItem{it})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res[0]
+	}
+	first := dm("dm-1", "pat-1", "Thanks for the reminder about the flu clinic.")
+	if _, err := e.store.LinkPatient(ctx, e.agent, first.ConversationID, ps[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	status := func() map[rapport.ChannelPurpose]rapport.ConsentStatus {
+		hist, err := e.store.ConsentHistory(ctx, admin, ps[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[rapport.ChannelPurpose]rapport.ConsentStatus{}
+		for _, h := range hist { // oldest first: the last word wins
+			out[rapport.ChannelPurpose{Channel: h.Channel, Purpose: h.Purpose}] = h.Status
+		}
+		return out
+	}
+	dm("dm-2", "pat-1", "ok see you there") // an ordinary reply
+	dm("dm-3", "other-person", "STOP")      // another conversation, not linked
+	if st := status(); st[rapport.ChannelPurpose{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}] != rapport.ConsentGranted {
+		t.Fatalf("consent changed without an opt-out from the linked patient: %v", st)
+	}
+	dm("dm-4", "pat-1", "Please stop messaging me.")
+	st := status()
+	for cp, want := range map[rapport.ChannelPurpose]rapport.ConsentStatus{
+		{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}:  rapport.ConsentRevoked,
+		{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}: rapport.ConsentRevoked,
+		{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeCare}:      rapport.ConsentGranted,
+	} {
+		if st[cp] != want {
+			t.Errorf("after STOP by DM: %s/%s = %s, want %s", cp.Channel, cp.Purpose, st[cp], want)
+		}
 	}
 }

@@ -506,6 +506,28 @@ func (s *Store) RevokeConsents(ctx context.Context, orgID, patientID string, sco
 	return len(changed) > 0, err
 }
 
+// RecordConversationOptOut revokes scope for the patient linked to inbox
+// conversation convID of orgID, as RevokeConsents does. It reports whether
+// a consent changed and whether the conversation is linked to a patient
+// at all; an unknown conversation is ENOTFOUND.
+func (s *Store) RecordConversationOptOut(ctx context.Context, orgID, convID string, scope []rapport.ChannelPurpose, source, evidence string,
+	at time.Time) (changed, linked bool, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var pid string
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT patient_id FROM inbox_conversations WHERE org_id = ? AND id = ?`), orgID, convID).Scan(&pid); err != nil {
+			return notFound("conversation", err)
+		}
+		if pid == "" {
+			return nil
+		}
+		linked = true
+		got, err := s.setConsents(ctx, tx, orgID, []string{pid}, scope, rapport.ConsentRevoked, source, evidence, at)
+		changed = len(got) > 0
+		return err
+	})
+	return changed, linked, err
+}
+
 // setConsents moves the consents in scope of pids to status, skipping
 // those already there, and audits the change.
 func (s *Store) setConsents(ctx context.Context, tx *sql.Tx, orgID string, pids []string, scope []rapport.ChannelPurpose,

@@ -71,6 +71,22 @@ func testSocialDM(t *testing.T, open Opener) {
 	if err != nil || count.Total != 1 {
 		t.Errorf("social_dm audience = %+v, %v; want 1 (A only)", count, err)
 	}
+	// A STOP in B's conversation (linked to B) revokes B's consents in
+	// scope, once; another organisation cannot reach the conversation.
+	scope := []rapport.ChannelPurpose{{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}}
+	for i, want := range []bool{true, false} {
+		changed, linked, err := f.s.RecordConversationOptOut(ctx, f.org.ID, b.ConversationID, scope, "social_dm:stop", "mastodon:m-2", epoch)
+		if err != nil || !linked || changed != want {
+			t.Errorf("RecordConversationOptOut #%d = %v, %v, %v; want changed %v, linked", i+1, changed, linked, err, want)
+		}
+	}
+	if _, _, err := f.s.RecordConversationOptOut(ctx, other.ID, b.ConversationID, scope, "social_dm:stop", "x", epoch); rapport.ErrorCode(err) != rapport.ENOTFOUND {
+		t.Errorf("RecordConversationOptOut from another organisation = %v, want not found", err)
+	}
+	hist, err := f.s.ConsentHistory(ctx, f.admin, ids["DM-B"])
+	if err != nil || len(hist) == 0 || hist[len(hist)-1].Status != rapport.ConsentRevoked || hist[len(hist)-1].Source != "social_dm:stop" {
+		t.Errorf("DM-B's consent history after STOP = %+v, %v", hist, err)
+	}
 	// Unlinking A's conversation takes A out of reach.
 	if _, err := f.s.LinkPatient(ctx, ag, a.ConversationID, ""); err != nil {
 		t.Fatal(err)
