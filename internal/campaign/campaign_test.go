@@ -881,6 +881,57 @@ func TestSharedRateLimit(t *testing.T) {
 	}
 }
 
+// TestReconcileAfterCrash: an email a crashed worker had in flight is
+// asked about: accepted → marked sent (reconciled) without sending, with
+// its Message-ID as provider id so that a later bounce still finds it; not
+// accepted or unknown → sent once.
+func TestReconcileAfterCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		sent, known bool
+		wantMails   int
+		wantReason  string
+	}{
+		{"accepted", true, true, 0, "reconciled"},
+		{"not accepted", false, true, 1, ""},
+		{"unknown", false, false, 1, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 11, 17, 15, 0, 0, 0, time.UTC)
+			e := newEnv(t, now, []person{{"C1", "America/Chicago", "planner", []rapport.ChannelPurpose{emailMkt}}})
+			ctx := context.Background()
+			e.launch(t, emailCampaign())
+			if _, err := e.s.ClaimDeliveries(ctx, "dead", 10, -time.Second); err != nil {
+				t.Fatal(err)
+			}
+			var asked int
+			w := NewWorker(WorkerConfig{Queue: e.s, Email: e.mails, Identity: e.ident, Owner: "w2", Now: func() time.Time { return e.now },
+				Reconcile: func(_ context.Context, j rapport.DeliveryJob) (bool, bool) {
+					if !j.Recovered {
+						t.Errorf("asked about a delivery that was not recovered")
+					}
+					asked++
+					return tc.sent, tc.known
+				}})
+			e.drain(t, w)
+			var reason, provider string
+			if err := rawRow(e, `SELECT reason, provider_id FROM deliveries`, &reason, &provider); err != nil {
+				t.Fatal(err)
+			}
+			if asked != 1 || len(e.mails.msgs) != tc.wantMails || reason != tc.wantReason || provider == "" {
+				t.Fatalf("asked %d, sent %d, reason %q, provider id %q; want 1, %d, %q and an id", asked, len(e.mails.msgs), reason, provider, tc.wantMails, tc.wantReason)
+			}
+			in := &Inbound{Store: e.s, Identity: e.ident}
+			res, err := in.HandleReports(ctx, []email.Report{{Kind: email.ReportBounce, MessageID: provider, Status: "5.1.1"}}, "general.example")
+			var state string
+			rawRow(e, `SELECT state FROM deliveries`, &state)
+			if err != nil || res.Bounced != 1 || state != string(rapport.DeliveryBounced) {
+				t.Errorf("bounce after the crash: %+v, %v, state %s; want bounced", res, err, state)
+			}
+		})
+	}
+}
+
 func TestSafeCauseHasNoAddress(t *testing.T) {
 	errs := []error{
 		&email.SMTPError{Command: "RCPT", Code: 550, Enhanced: "5.1.1", Message: "<pat.doe@example.org>: no such user"},

@@ -330,6 +330,11 @@ func (w *Worker) deliver(ctx context.Context, j *rapport.DeliveryJob, sent func(
 	if j.Recovered && w.cfg.Reconcile != nil {
 		if ok, known := w.cfg.Reconcile(ctx, *j); known && ok {
 			out.State, out.SentAt, out.Event, out.Reason = rapport.DeliverySent, now, rapport.EventSent, "reconciled"
+			if j.Channel == rapport.ChannelEmail {
+				// As if sent now: later bounce reports find it by its
+				// Message-ID (the domain is per server, not per sender).
+				out.ProviderID = j.MessageID + "@" + w.cfg.Identity.MessageDomain
+			}
 			return out
 		}
 	}
