@@ -557,7 +557,7 @@ func TestDMStopRevokesConsent(t *testing.T) {
 	dm("dm-4", "pat-1", "Please stop messaging me.")
 	st := status()
 	for cp, want := range map[rapport.ChannelPurpose]rapport.ConsentStatus{
-		{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}:  rapport.ConsentRevoked,
+		{Channel: rapport.ChannelSocialDM, Purpose: rapport.PurposeCare}:   rapport.ConsentRevoked,
 		{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeMarketing}: rapport.ConsentRevoked,
 		{Channel: rapport.ChannelEmail, Purpose: rapport.PurposeCare}:      rapport.ConsentGranted,
 	} {
