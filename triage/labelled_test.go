@@ -173,32 +173,39 @@ const (
 )
 
 func TestHeldOutRecall(t *testing.T) {
-	tr := newTriager(t)
-	set := readLabelled(t, "heldout_crisis.txt")
+	checkSet(t, newTriager(t), "heldout", minHeldOutRecall, maxHeldOutFalsePosRate)
+}
+
+// checkSet measures crisis recall on testdata/<name>_crisis.txt and the
+// false-positive rate on <name>_negatives.txt, logs every miss and false
+// flag, and fails below minRecall or above maxFalsePos.
+func checkSet(t *testing.T, tr *Triager, name string, minRecall, maxFalsePos float64) {
+	t.Helper()
+	set := readLabelled(t, name+"_crisis.txt")
 	hit := 0
 	for _, c := range set {
 		if tr.Triage(Input{Text: c.text}).Crisis {
 			hit++
 		} else {
-			t.Logf("heldout_crisis.txt:%d missed: %q", c.line, c.text)
+			t.Logf("%s_crisis.txt:%d missed (%s): %q", name, c.line, c.label, c.text)
 		}
 	}
 	recall := float64(hit) / float64(len(set))
-	t.Logf("held-out crisis recall %.1f%% (%d of %d)", 100*recall, hit, len(set))
-	if recall < minHeldOutRecall {
-		t.Errorf("held-out crisis recall %.1f%%, want at least %.0f%%", 100*recall, 100*minHeldOutRecall)
+	t.Logf("%s crisis recall %.1f%% (%d of %d)", name, 100*recall, hit, len(set))
+	if recall < minRecall {
+		t.Errorf("%s crisis recall %.1f%%, want at least %.0f%%", name, 100*recall, 100*minRecall)
 	}
-	neg := readLabelled(t, "heldout_negatives.txt")
+	neg := readLabelled(t, name+"_negatives.txt")
 	fp := 0
 	for _, c := range neg {
 		if got := tr.Triage(Input{Text: c.text}); got.Crisis {
 			fp++
-			t.Logf("heldout_negatives.txt:%d flagged (%s): %q", c.line, got.CrisisReason, c.text)
+			t.Logf("%s_negatives.txt:%d flagged (%s): %q", name, c.line, got.CrisisReason, c.text)
 		}
 	}
 	rate := float64(fp) / float64(len(neg))
-	t.Logf("held-out hard negatives flagged: %d of %d (%.1f%%)", fp, len(neg), 100*rate)
-	if rate > maxHeldOutFalsePosRate {
-		t.Errorf("held-out false-positive rate %.1f%%, want at most %.0f%%", 100*rate, 100*maxHeldOutFalsePosRate)
+	t.Logf("%s hard negatives flagged: %d of %d (%.1f%%)", name, fp, len(neg), 100*rate)
+	if rate > maxFalsePos {
+		t.Errorf("%s false-positive rate %.1f%%, want at most %.0f%%", name, 100*rate, 100*maxFalsePos)
 	}
 }

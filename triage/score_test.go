@@ -109,34 +109,7 @@ const (
 )
 
 func TestFinalHeldOut(t *testing.T) {
-	tr := newTriager(t)
-	set := readLabelled(t, "final_crisis.txt")
-	hit := 0
-	for _, c := range set {
-		if tr.Triage(Input{Text: c.text}).Crisis {
-			hit++
-		} else {
-			t.Logf("final_crisis.txt:%d missed (%s): %q", c.line, c.label, c.text)
-		}
-	}
-	recall := float64(hit) / float64(len(set))
-	t.Logf("final held-out crisis recall %.1f%% (%d of %d)", 100*recall, hit, len(set))
-	if recall < minFinalRecall {
-		t.Errorf("final held-out recall %.1f%%, want at least %.0f%%", 100*recall, 100*minFinalRecall)
-	}
-	neg := readLabelled(t, "final_negatives.txt")
-	fp := 0
-	for _, c := range neg {
-		if got := tr.Triage(Input{Text: c.text}); got.Crisis {
-			fp++
-			t.Logf("final_negatives.txt:%d flagged (%s): %q", c.line, got.CrisisReason, c.text)
-		}
-	}
-	rate := float64(fp) / float64(len(neg))
-	t.Logf("final held-out hard negatives flagged: %d of %d (%.1f%%)", fp, len(neg), 100*rate)
-	if rate > maxFinalFalsePosR {
-		t.Errorf("final held-out false-positive rate %.1f%%, want at most %.0f%%", 100*rate, 100*maxFinalFalsePosR)
-	}
+	checkSet(t, newTriager(t), "final", minFinalRecall, maxFinalFalsePosR)
 }
 
 // maxGeneralFlagRate bounds how many general social posts (WNUT-17 tweets,
