@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rapport-health/rapport"
+	"github.com/rapport-health/rapport/internal/webhook"
 )
 
 // DefaultMaxBody bounds a webhook body. Meta batches at most a few hundred
@@ -90,15 +90,8 @@ func (h *Handler) handshake(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.cfg.Logger.Warn("meta webhook body too large", "remote_addr", r.RemoteAddr, "limit_bytes", h.cfg.MaxBody)
-			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "unreadable body", http.StatusBadRequest)
+	body, ok := webhook.ReadBody(w, r, h.cfg.MaxBody, h.cfg.Logger)
+	if !ok {
 		return
 	}
 	if code, reason := CheckSignature(h.cfg.AppSecret, r.Header.Get(SignatureHeader), body); code != 0 {

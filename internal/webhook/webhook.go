@@ -147,15 +147,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.cfg.Logger.Warn("webhook body too large", "remote_addr", r.RemoteAddr, "limit_bytes", h.cfg.MaxBody)
-			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		http.Error(w, "unreadable body", http.StatusBadRequest)
+	body, ok := ReadBody(w, r, h.cfg.MaxBody, h.cfg.Logger)
+	if !ok {
 		return
 	}
 	if err := Verify(h.cfg.Secrets, r.Header.Get(SignatureHeader), body, h.cfg.Now(), h.cfg.Tolerance); err != nil {
@@ -320,4 +313,22 @@ func parseKind(it item) (rapport.ItemKind, error) {
 		return rapport.KindDM, nil
 	}
 	return "", fmt.Errorf("must be review, comment, mention, reply or dm")
+}
+
+// ReadBody reads a webhook request's body, at most limit bytes. When it
+// cannot (too large: 413, logged without the payload; unreadable: 400) it
+// has answered the request and returns false.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, log *slog.Logger) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			log.Warn("webhook body too large", "path", r.URL.Path, "remote_addr", r.RemoteAddr, "limit_bytes", limit)
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		http.Error(w, "unreadable body", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
 }
