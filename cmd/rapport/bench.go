@@ -14,6 +14,7 @@ import (
 	"github.com/rapport-health/rapport"
 	"github.com/rapport-health/rapport/importer"
 	"github.com/rapport-health/rapport/internal/ingest"
+	"github.com/rapport-health/rapport/internal/sqlstore"
 )
 
 // runBench runs the built-in end-to-end benchmarks, whose figures go into
@@ -61,32 +62,22 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	st, _ := f.Stat()
 	f.Close()
 
-	s, err := sf.open(ctx, newLogger(e))
+	s, o, err := openBench(ctx, e, &sf)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	o, err := ensureOrg(ctx, s, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
-	if err != nil {
-		return err
-	}
 	in, err := os.Open(csvPath)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
 	actor := rapport.Actor{OrgID: o.ID, Role: rapport.RoleAdmin, Name: "system:bench", Addr: "cli"}
-	if *cpuprofile != "" {
-		pf, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	start := time.Now()
 	rep, err := ingest.Run(ctx, s, actor, []ingest.File{{Name: "patients.csv", R: in}}, ingest.Options{})
 	if err != nil {
@@ -96,4 +87,36 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "import %d patients (%.1f MB CSV) into %s: %.1f s, %.0f patients/s; %s\n",
 		*n, float64(st.Size())/1e6, s.Dialect().Name, elapsed.Seconds(), float64(*n)/elapsed.Seconds(), rep.Summary())
 	return nil
+}
+
+// openBench opens the store and a fresh organisation for one benchmark
+// run, so that runs never mix with each other or with real data.
+func openBench(ctx context.Context, e *env, sf *storeFlags) (*sqlstore.Store, *rapport.Organisation, error) {
+	s, err := sf.open(ctx, newLogger(e))
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := ensureOrg(ctx, s, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, o, nil
+}
+
+// cpuProfile starts a CPU profile written to path ("" for none) and
+// returns the function that stops it.
+func cpuProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

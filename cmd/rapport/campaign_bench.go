@@ -12,7 +12,6 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -47,13 +46,8 @@ func benchPopulation(ctx context.Context, e *env, sf *storeFlags, tmp string, n 
 		return nil, rapport.Actor{}, 0, err
 	}
 	f.Close()
-	s, err := sf.open(ctx, newLogger(e))
+	s, o, err := openBench(ctx, e, sf)
 	if err != nil {
-		return nil, rapport.Actor{}, 0, err
-	}
-	o, err := ensureOrg(ctx, s, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
-	if err != nil {
-		s.Close()
 		return nil, rapport.Actor{}, 0, err
 	}
 	actor := rapport.Actor{OrgID: o.ID, Role: rapport.RoleAdmin, Name: "system:bench", Addr: "cli"}
@@ -239,15 +233,11 @@ func runBenchDelivery(ctx context.Context, e *env, args []string) error {
 		defer sink.Close()
 		addr = sink.Addr()
 	}
-	s, err := sf.open(ctx, newLogger(e))
+	s, o, err := openBench(ctx, e, &sf)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	o, err := ensureOrg(ctx, s, fmt.Sprintf("bench-%d", time.Now().UnixNano()))
-	if err != nil {
-		return err
-	}
 	admin := rapport.Actor{OrgID: o.ID, Role: rapport.RoleAdmin, Name: "system:bench", Addr: "cli"}
 	marketer := rapport.Actor{OrgID: o.ID, Role: rapport.RoleMarket, Name: "system:bench", Addr: "cli"}
 	tx, err := s.BeginImport(ctx, admin, "bench")
@@ -296,17 +286,11 @@ func runBenchDelivery(ctx context.Context, e *env, args []string) error {
 	defer sender.Close()
 	q := &timedQueue{Queue: s}
 	ts := &timedSender{s: sender}
-	if *cpuprofile != "" {
-		pf, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range max(*workers, 1) {
